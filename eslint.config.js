@@ -1,0 +1,34 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '**/build/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // framework/ops knows nothing of the rest of the project (ARCHITECTURE, import rules).
+    files: ['framework/ops/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/controller/**', '**/substrates/**', '**/cli/**', '**/testing/**', '**/relations/**', '**/charms/**'] },
+      ],
+    },
+  },
+  {
+    files: ['framework/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/controller/**', '**/substrates/**', '**/cli/**', '**/relations/**', '**/charms/**'] }],
+    },
+  },
+);

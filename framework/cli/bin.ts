@@ -1,0 +1,4 @@
+/** Entry of the bundled CLI (dist/cli/tsops.mjs). */
+import { run } from './main.js';
+
+process.exitCode = await run(process.argv);
