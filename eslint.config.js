@@ -7,7 +7,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -21,14 +28,28 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['**/controller/**', '**/substrates/**', '**/cli/**', '**/testing/**', '**/relations/**', '**/charms/**'] },
+        {
+          patterns: [
+            '**/controller/**',
+            '**/substrates/**',
+            '**/cli/**',
+            '**/testing/**',
+            '**/relations/**',
+            '**/charms/**',
+          ],
+        },
       ],
     },
   },
   {
     files: ['framework/testing/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/controller/**', '**/substrates/**', '**/cli/**', '**/relations/**', '**/charms/**'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: ['**/controller/**', '**/substrates/**', '**/cli/**', '**/relations/**', '**/charms/**'],
+        },
+      ],
     },
   },
 );

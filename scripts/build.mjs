@@ -1,5 +1,5 @@
 // Build the bundled entry points (one self-contained ESM file each, run with plain node):
-// the tsops CLI and the Juju-mode demo. Charms are bundled by `tsops pack`.
+// the tsops CLI. Charms are bundled by `tsops pack`.
 import { build } from 'esbuild';
 
 const common = {
@@ -11,8 +11,22 @@ const common = {
   sourcemap: 'linked',
   // Native addons and esbuild itself load from node_modules.
   external: ['better-sqlite3', 'esbuild'],
-  banner: { js: "import { createRequire as __tsopsRequire } from 'node:module'; const require = __tsopsRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tsopsRequire } from 'node:module'; const require = __tsopsRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: { 'cli/tsops': 'framework/cli/bin.ts', 'demo/juju-demo': 'tests/e2e/juju-demo.ts' }, outdir: 'dist', outExtension: { '.js': '.mjs' } });
+await build({
+  ...common,
+  entryPoints: { 'cli/tsops': 'framework/cli/bin.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+});
+// The packer as a library, for the dispatch benchmark (tests/bench/dispatch.mjs).
+await build({
+  ...common,
+  entryPoints: { pack: 'framework/controller/pack.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+});

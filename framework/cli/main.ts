@@ -15,9 +15,16 @@ export function buildProgram(): Command {
     .command('pack')
     .description('validate a charm folder, bundle src/charm.ts and write its executable dispatch')
     .argument('<charm-dir>', 'folder holding charm.yaml and src/charm.ts')
-    .action(async (dir: string) => {
-      const r = await packCharm(dir);
+    .option(
+      '-o, --out <dir>',
+      'write the packed charm (charm.yaml, build/, dispatch) here instead of into <charm-dir>',
+    )
+    .option('--no-snapshot', 'skip the startup snapshot (hooks then start from the plain bundle)')
+    .action(async (dir: string, opts: { out?: string; snapshot: boolean }) => {
+      const r = await packCharm(dir, { outDir: opts.out, snapshot: opts.snapshot });
       process.stdout.write(`packed ${r.meta.name}: ${r.dispatchPath} runs ${r.bundlePath}\n`);
+      if (r.snapshotSkipped)
+        process.stdout.write(`no startup snapshot (hooks start slower): ${r.snapshotSkipped}\n`);
     });
   return program;
 }

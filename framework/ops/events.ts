@@ -264,6 +264,16 @@ export class ActionEvent extends EventBase {
   override snapshot(): JsonObject {
     return { id: this.id };
   }
+
+  // Handlers get a restored copy of every event; an action's context lives on the model.
+  override restore(s: JsonObject): void {
+    const context = this.framework.model.actionContext;
+    if (!context || context.id !== s.id)
+      throw new Error(`action ${String(s.id)} is not running in this dispatch`);
+    this.id = context.id;
+    this.params = context.params;
+    this.context = context;
+  }
 }
 
 /** The structural part of a zod schema the SDK needs; ops never imports zod itself. */

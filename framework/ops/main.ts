@@ -10,6 +10,7 @@ import { JujuBackend } from './backend/juju.js';
 import type { CharmBase } from './charm.js';
 import { dispatchFromEnv } from './dispatch/juju-env.js';
 import { loadDispatchMeta } from './dispatch/meta-file.js';
+import { runAfterSnapshot } from './dispatch/snapshot.js';
 import { runDispatch, type CharmClass, type DispatchResult } from './dispatch/run.js';
 import { JsonFileStateStore } from './framework/storage.js';
 import { Redactor, createLogger } from './log.js';
@@ -33,6 +34,8 @@ export async function main<C extends CharmBase>(
   charmClass: CharmClass<C>,
   options: MainOptions = {},
 ): Promise<number> {
+  // Building a startup snapshot (`tsops pack`): dispatch when a hook starts from it.
+  if (runAfterSnapshot(() => main(charmClass, options))) return 0;
   const env = options.env ?? process.env;
   const charmDir = env.JUJU_CHARM_DIR ?? process.cwd();
   let result: DispatchResult<C>;

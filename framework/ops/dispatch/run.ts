@@ -40,6 +40,8 @@ export interface RunDispatchOptions<C extends CharmBase> {
   logger?: Logger;
   /** Secret values to mask in logs; shared with the logger. */
   redactor?: Redactor;
+  /** Called with every event the framework emits (framework/testing records them). */
+  onEmit?: (event: EventBase) => void;
 }
 
 export interface DispatchResult<C> {
@@ -61,7 +63,14 @@ export async function runDispatch<C extends CharmBase>(
   let charm: C | undefined;
   let action: ActionContext | undefined;
   try {
-    const framework = new Framework({ meta, model, machine: opts.machine, store: opts.store, logger });
+    const framework = new Framework({
+      meta,
+      model,
+      machine: opts.machine,
+      store: opts.store,
+      logger,
+      onEmit: opts.onEmit,
+    });
     charm = new opts.charmClass(framework);
     await framework.reemit();
     action = await emitDispatchEvent(charm, event, model, logger);
@@ -125,6 +134,7 @@ async function emitDispatchEvent(
       return undefined;
     }
     const context = new ActionContext(model.backend, actionMeta, event.id, params);
+    model.actionContext = context;
     await (bound as BoundEvent<ActionEvent, [ActionContext]>).emit(context);
     return context;
   }
@@ -132,26 +142,31 @@ async function emitDispatchEvent(
   return undefined;
 }
 
+/** Whether an event type is `base` or derives from it. */
+function isA(type: BoundEvent['type'], base: abstract new (...args: never[]) => EventBase): boolean {
+  return type.prototype === base.prototype || type.prototype instanceof base;
+}
+
 async function emitHook(bound: BoundEvent, event: HookDispatch, model: Model): Promise<void> {
-  const proto: EventBase = bound.type.prototype;
-  if (proto instanceof RelationEvent) {
+  const type = bound.type;
+  if (isA(type, RelationEvent)) {
     if (!event.relation) throw new Error(`hook ${event.name} was dispatched without its relation`);
     const relation = model.getRelationById(event.relation.endpoint, event.relation.id);
     const unit = event.remoteUnit ? model.getUnit(event.remoteUnit) : null;
     const app = event.remoteApp ? model.getApp(event.remoteApp) : (unit?.app ?? null);
-    if (proto instanceof RelationDepartedEvent) {
+    if (isA(type, RelationDepartedEvent)) {
       const departing = event.departingUnit ? model.getUnit(event.departingUnit) : null;
       await bound.emit(relation, app, unit, departing);
     } else {
       await bound.emit(relation, app, unit);
     }
-  } else if (proto instanceof StorageEvent) {
+  } else if (isA(type, StorageEvent)) {
     if (!event.storage) throw new Error(`hook ${event.name} was dispatched without its storage`);
     await bound.emit(model.storages.get(event.storage.name, event.storage.index));
-  } else if (proto instanceof SecretEvent) {
+  } else if (isA(type, SecretEvent)) {
     if (!event.secret) throw new Error(`hook ${event.name} was dispatched without its secret`);
     const secret = model.lazySecret(event.secret.id, event.secret.label);
-    if (proto instanceof SecretRevisionEvent) await bound.emit(secret, event.secret.revision ?? 0);
+    if (isA(type, SecretRevisionEvent)) await bound.emit(secret, event.secret.revision ?? 0);
     else await bound.emit(secret);
   } else {
     await bound.emit();

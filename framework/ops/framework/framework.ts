@@ -37,6 +37,8 @@ export interface FrameworkOptions {
   logger: Logger;
   /** Suppress a new notice equal to a pending deferred one (ops ≥ 2.18 default). */
   skipDuplicateEvents?: boolean;
+  /** Called with every event emitted (not re-emissions of deferred ones): a test's record. */
+  onEmit?: (event: EventBase) => void;
 }
 
 export class Framework {
@@ -50,6 +52,7 @@ export class Framework {
   private readonly store: UnitStateStore;
   private readonly state: UnitStateData;
   private readonly skipDuplicates: boolean;
+  private readonly onEmit: ((event: EventBase) => void) | undefined;
   private readonly objects = new Map<string, FrameworkObject>();
   private readonly types = new Map<string, EventType<EventBase, unknown[]>>();
   private readonly observers: Observer[] = [];
@@ -63,6 +66,7 @@ export class Framework {
     this.logger = options.logger;
     this.store = options.store;
     this.skipDuplicates = options.skipDuplicateEvents ?? true;
+    this.onEmit = options.onEmit;
     this.state = this.store.load();
     this.on = new FrameworkEvents(new FrameworkObject(this, null, 'framework'));
   }
@@ -123,6 +127,7 @@ export class Framework {
     const handle = bound.emitter.handle.nest(bound.kind, String(key));
     const event = new bound.type(handle, ...args);
     event.framework = this;
+    this.onEmit?.(event);
     const snapshot = event.snapshot();
     const problem = jsonProblem(snapshot);
     if (problem) throw new TypeError(`snapshot of ${event} is not JSON: ${problem}`);

@@ -23,8 +23,10 @@ export function jsonProblem(value: unknown, path = '$', seen: Set<object> = new 
       }
       return null;
     }
+    // A plain object's prototype is Object.prototype (of any realm: jest and structuredClone
+    // use other realms), whose own prototype is null.
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) {
       return `${path} is a ${value.constructor?.name ?? 'class instance'}; use plain objects and arrays`;
     }
     for (const [k, v] of Object.entries(value)) {

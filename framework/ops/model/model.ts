@@ -9,9 +9,11 @@ import { ModelError, TooManyRelatedAppsError } from '../errors.js';
 import { Redactor } from '../log.js';
 import { typedConfig } from '../meta/config.js';
 import type { CharmMeta } from '../meta/types.js';
+import type { ActionContext } from './action.js';
 import { Binding, checkBindingName } from './network.js';
 import { Relation } from './relation.js';
-import { Secret, canonicalSecretId } from './secret.js';
+import { canonicalSecretId } from '../secret-content.js';
+import { Secret } from './secret.js';
 import { StorageMapping } from './storage.js';
 import { Application, Unit } from './unit.js';
 
@@ -36,6 +38,9 @@ export class Model {
   readonly storages: StorageMapping;
   /** Relations by endpoint: `model.relations.get('db')`. */
   readonly relations: RelationMapping;
+
+  /** The running action's context (set by the dispatcher for action events). */
+  actionContext: ActionContext | undefined;
 
   private readonly units = new Map<string, Unit>();
   private readonly apps = new Map<string, Application>();

@@ -5,33 +5,10 @@
  */
 import type { SecretInfo, SecretRotatePolicy } from '../backend.js';
 import { ModelError } from '../errors.js';
+import { canonicalSecretId, checkSecretContent } from '../secret-content.js';
 import type { Model } from './model.js';
 import type { Relation } from './relation.js';
 import type { Unit } from './unit.js';
-
-const CONTENT_KEY = /^[a-z](?:-?[a-z0-9]){2,}$/;
-
-/** Throws a ModelError naming the first key (never a value) that Juju would refuse. */
-export function checkSecretContent(content: Record<string, string>): void {
-  if (typeof content !== 'object' || content === null)
-    throw new ModelError('secret content must be an object of strings');
-  const keys = Object.keys(content);
-  if (keys.length === 0) throw new ModelError('secret content must not be empty');
-  for (const k of keys) {
-    if (!CONTENT_KEY.test(k)) {
-      throw new ModelError(
-        `invalid secret content key '${k}': keys are lowercase letters, digits and single hyphens, start with a letter and have at least 3 characters`,
-      );
-    }
-    if (typeof content[k] !== 'string')
-      throw new ModelError(`secret content value for '${k}' must be a string`);
-  }
-}
-
-/** `secret:abc` for a bare id; full `secret://model/abc` ids are kept. */
-export function canonicalSecretId(id: string): string {
-  return id.startsWith('secret:') ? id : `secret:${id}`;
-}
 
 export interface SecretInit {
   id?: string;

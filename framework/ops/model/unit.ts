@@ -7,7 +7,8 @@ import { ModelError } from '../errors.js';
 import { StatusBase, UnknownStatus, isSettable } from '../status.js';
 import { InvalidStatusError } from '../errors.js';
 import type { Model } from './model.js';
-import { Secret, checkSecretContent } from './secret.js';
+import { checkSecretContent } from '../secret-content.js';
+import { Secret } from './secret.js';
 
 /** Options for a new secret (the owner is implied by who adds it). */
 export type AddSecretOptions = Omit<SecretAddOptions, 'owner'>;
