@@ -23,7 +23,7 @@ import type { Machine } from '../machine.js';
 
 import type { CharmMeta } from '../meta/types.js';
 import { ActionContext } from '../model/action.js';
-import { Model } from '../model/model.js';
+import { Model, type HookContext } from '../model/model.js';
 import { highestPriority } from '../status.js';
 import { AbortDispatch, type DispatchEvent, type HookDispatch } from './types.js';
 
@@ -35,7 +35,14 @@ export interface RunDispatchOptions<C extends CharmBase> {
   backend: ModelBackend;
   machine: Machine;
   store: UnitStateStore;
-  event: DispatchEvent;
+  /** The event to run; or several (`events`), emitted in order in one dispatch. */
+  event?: DispatchEvent;
+  /**
+   * A batch (the controller's backlog for one unit): each observer still sees every
+   * event in order, but deferred notices are re-emitted once before the first, and
+   * collect-status and commit run once, after the last. At most one action, alone.
+   */
+  events?: readonly DispatchEvent[];
   /** Default: a winston logger writing to backend.jujuLog. */
   logger?: Logger;
   /** Secret values to mask in logs; shared with the logger. */
@@ -56,13 +63,18 @@ export interface DispatchResult<C> {
 export async function runDispatch<C extends CharmBase>(
   opts: RunDispatchOptions<C>,
 ): Promise<DispatchResult<C>> {
-  const { backend, meta, event } = opts;
+  const { backend, meta } = opts;
+  const events = opts.events ?? (opts.event ? [opts.event] : []);
   const redactor = opts.redactor ?? new Redactor();
   const logger = opts.logger ?? createLogger({ sink: (level, msg) => backend.jujuLog(level, msg), redactor });
-  const model = new Model({ backend, meta, redactor, ...hookContext(event) });
+  const model = new Model({ backend, meta, redactor, ...hookContext(events[0]) });
   let charm: C | undefined;
   let action: ActionContext | undefined;
   try {
+    if (events.length === 0) throw new Error('runDispatch needs an event');
+    if (events.length > 1 && events.some((e) => e.kind === 'action')) {
+      throw new Error('an action runs alone, never in a batch with other events');
+    }
     const framework = new Framework({
       meta,
       model,
@@ -73,7 +85,10 @@ export async function runDispatch<C extends CharmBase>(
     });
     charm = new opts.charmClass(framework);
     await framework.reemit();
-    action = await emitDispatchEvent(charm, event, model, logger);
+    for (const [i, event] of events.entries()) {
+      if (i > 0) model.setHookContext(hookContext(event));
+      action = await emitDispatchEvent(charm, event, model, logger);
+    }
     await evaluateStatus(charm, model);
     await framework.commit();
     return { exitCode: 0, charm, actionFailed: action?.failed };
@@ -89,12 +104,10 @@ export async function runDispatch<C extends CharmBase>(
 }
 
 /** What the Model must know about the hook: the broken relation, the departed unit, the remote app. */
-function hookContext(
-  event: DispatchEvent,
-): Pick<import('../model/model.js').ModelOptions, 'brokenRelationId' | 'departedUnit' | 'remoteApp'> {
-  if (event.kind !== 'hook' || !event.relation) return {};
+function hookContext(event: DispatchEvent | undefined): HookContext {
+  if (!event || event.kind !== 'hook' || !event.relation) return {};
   const id = event.relation.id;
-  const out: ReturnType<typeof hookContext> = {};
+  const out: HookContext = {};
   if (event.name.endsWith('-relation-broken')) out.brokenRelationId = id;
   if (
     (event.name.endsWith('-relation-departed') || event.name.endsWith('-relation-broken')) &&

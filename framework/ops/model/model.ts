@@ -17,16 +17,20 @@ import { Secret } from './secret.js';
 import { StorageMapping } from './storage.js';
 import { Application, Unit } from './unit.js';
 
-export interface ModelOptions {
-  backend: ModelBackend;
-  meta: CharmMeta;
-  redactor?: Redactor;
+/** What the Model must know about the hook being run. */
+export interface HookContext {
   /** In relation-broken: this relation no longer shows in `relations`. */
   brokenRelationId?: number;
   /** In departed/broken: a remote unit whose databag stays readable. */
   departedUnit?: { relationId: number; unit: string };
   /** What the hook's environment says the remote application of a relation is. */
   remoteApp?: { relationId: number; app: string };
+}
+
+export interface ModelOptions extends HookContext {
+  backend: ModelBackend;
+  meta: CharmMeta;
+  redactor?: Redactor;
 }
 
 export class Model {
@@ -36,8 +40,6 @@ export class Model {
   readonly unit: Unit;
   readonly app: Application;
   readonly storages: StorageMapping;
-  /** Relations by endpoint: `model.relations.get('db')`. */
-  readonly relations: RelationMapping;
 
   /** The running action's context (set by the dispatcher for action events). */
   actionContext: ActionContext | undefined;
@@ -46,14 +48,42 @@ export class Model {
   private readonly apps = new Map<string, Application>();
   private configCache: Readonly<Record<string, ConfigValue>> | undefined;
 
-  constructor(private readonly options: ModelOptions) {
+  private hook: HookContext;
+  private relationMapping: RelationMapping;
+
+  constructor(options: ModelOptions) {
     this.backend = options.backend;
     this.meta = options.meta;
     this.redactor = options.redactor ?? new Redactor();
+    this.hook = options;
     this.app = this.getApp(this.backend.appName);
     this.unit = this.getUnit(this.backend.unitName);
     this.storages = new StorageMapping(this);
-    this.relations = new RelationMapping(this, options);
+    this.relationMapping = new RelationMapping(this, options);
+  }
+
+  /** Relations by endpoint: `model.relations.get('db')`. */
+  get relations(): RelationMapping {
+    return this.relationMapping;
+  }
+
+  /**
+   * Switch to the next event of a batch. The backend's view does not change within a
+   * dispatch, so relations (and their cached databags) are kept, except those the new
+   * event's context changes (the relation being broken, or losing a departed unit).
+   */
+  setHookContext(hook: HookContext): void {
+    const touched = [
+      hook.brokenRelationId,
+      hook.departedUnit?.relationId,
+      this.hook.brokenRelationId,
+      this.hook.departedUnit?.relationId,
+    ];
+    this.hook = hook;
+    this.relationMapping = this.relationMapping.withContext(
+      hook,
+      touched.filter((id): id is number => id !== undefined),
+    );
   }
 
   get name(): string {
@@ -138,7 +168,7 @@ export class Model {
 
   /** The remote application of a relation, from the hook environment or relation-list --app. */
   remoteAppFor(relationId: number): string {
-    if (this.options.remoteApp?.relationId === relationId) return this.options.remoteApp.app;
+    if (this.hook.remoteApp?.relationId === relationId) return this.hook.remoteApp.app;
     return this.backend.relationRemoteApp(relationId);
   }
 }
@@ -151,7 +181,7 @@ export class RelationMapping {
 
   constructor(
     private readonly model: Model,
-    private readonly options: ModelOptions,
+    private readonly options: HookContext,
   ) {}
 
   /** Active relations on `endpoint`; throws for an endpoint charm.yaml does not declare. */
@@ -165,6 +195,14 @@ export class RelationMapping {
       this.cache.set(endpoint, rels);
     }
     return [...rels];
+  }
+
+  /** The same relations under another hook context; relations in `touched` are rebuilt. */
+  withContext(options: HookContext, touched: readonly number[]): RelationMapping {
+    const next = new RelationMapping(this.model, options);
+    for (const [id, rel] of this.byIdCache) if (!touched.includes(id)) next.byIdCache.set(id, rel);
+    for (const [ep, ids] of this.idsCache) next.idsCache.set(ep, ids);
+    return next;
   }
 
   /** Every declared endpoint with its active relations. */

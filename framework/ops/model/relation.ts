@@ -21,6 +21,7 @@ export type Member = Unit | Application;
 
 export class Relation {
   private unitsCache: Set<Unit> | undefined;
+  private unitNames: Set<string> | undefined;
   private appCache: Application | undefined;
   private readonly bags = new Map<string, RelationDataContent>();
 
@@ -58,9 +59,9 @@ export class Relation {
         if (!(e instanceof RelationNotFoundError) || this.active) throw e;
         names = [];
       }
-      this.unitsCache = new Set(
-        [...names, ...this.extraUnits.filter((u) => !names.includes(u))].map((n) => this.model.getUnit(n)),
-      );
+      const all = [...names, ...this.extraUnits.filter((u) => !names.includes(u))];
+      this.unitsCache = new Set(all.map((n) => this.model.getUnit(n)));
+      this.unitNames = new Set(all);
     }
     return this.unitsCache;
   }
@@ -131,9 +132,15 @@ export class Relation {
     return bag;
   }
 
+  /** Whether a unit of that name is in the relation (a set lookup: relations can hold thousands of units). */
+  private hasUnit(name: string): boolean {
+    if (!this.unitNames) void this.units;
+    return this.unitNames?.has(name) ?? false;
+  }
+
   private checkMember(member: Member): void {
     if (member instanceof Unit) {
-      if (member.isOwn || [...this.units].some((u) => u.name === member.name)) return;
+      if (member.isOwn || this.hasUnit(member.name)) return;
     } else if (member instanceof Application) {
       if (member.isOwn || member.name === this.app.name) return;
     } else {

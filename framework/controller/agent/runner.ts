@@ -1,0 +1,186 @@
+/**
+ * Running one unit's planned events: in-process through runDispatch, batched when
+ * several are pending (collect-status and commit once), falling back to one event
+ * per dispatch when a batch fails so the failing hook is known exactly.
+ */
+import type { CharmBase } from '../../ops/charm.js';
+import type { CharmClass } from '../../ops/dispatch/run.js';
+import { runDispatch } from '../../ops/dispatch/run.js';
+import type { Logger } from '../../ops/log.js';
+import type { Machine } from '../../ops/machine.js';
+import type { Store, UnitRow } from '../store/store.js';
+import { ControllerBackend, type ActionState } from './backend.js';
+import { applyMarkers, commitFailure, commitSuccess } from './commit.js';
+import { isNoop, type PlannedEvent } from './plan.js';
+import { BufferedStateStore } from './unit-state.js';
+
+export interface RunContext {
+  store: Store;
+  charmClass: CharmClass<CharmBase>;
+  machine: Machine;
+  now: () => number;
+  /** Seconds until update-status after a dispatch. */
+  updateStatusInterval: number;
+  /** Delay before retrying a failed hook, or null when retries are off. */
+  retryDelay: (retries: number) => number | null;
+}
+
+export type RunOutcome = 'ok' | 'error';
+
+function hookName(e: PlannedEvent): string {
+  return e.event.kind === 'action' ? `${e.event.name} action` : e.event.name;
+}
+
+/** Dispatch `planned` for `unit`; commits on success, records the error on failure. */
+export async function runPlanned(
+  ctx: RunContext,
+  unit: UnitRow,
+  planned: PlannedEvent[],
+): Promise<RunOutcome> {
+  const events = planned.filter((p) => !isNoop(p.event));
+  if (events.length === 0) {
+    applyMarkers(
+      ctx.store,
+      unit.name,
+      planned.map((p) => p.marker),
+    );
+    return 'ok';
+  }
+  const outcome = await dispatchOnce(ctx, unit, planned);
+  if (outcome.ok) return 'ok';
+  if (events.length > 1) {
+    // Find the hook that fails: replay one by one (charms are idempotent, as under Juju).
+    for (const p of planned) {
+      const current = ctx.store.unit(unit.name);
+      if (!current) return 'ok';
+      const single = await dispatchOnce(ctx, current, [p]);
+      if (!single.ok) return fail(ctx, current, p, single.retries);
+    }
+    return 'ok';
+  }
+  const first = planned.find((p) => !isNoop(p.event));
+  return first ? fail(ctx, unit, first, outcome.retries) : 'ok';
+}
+
+function fail(ctx: RunContext, unit: UnitRow, p: PlannedEvent, retries: number): RunOutcome {
+  const delay = ctx.retryDelay(retries);
+  commitFailure(
+    ctx.store,
+    unit.name,
+    hookName(p),
+    [p.marker],
+    Date.now(),
+    delay === null ? null : ctx.now() + delay,
+    retries + 1,
+  );
+  return 'error';
+}
+
+async function dispatchOnce(
+  ctx: RunContext,
+  unit: UnitRow,
+  planned: PlannedEvent[],
+): Promise<{ ok: boolean; retries: number }> {
+  const { store } = ctx;
+  const app = store.app(unit.app);
+  if (!app) return { ok: true, retries: 0 };
+  const meta = store.meta(app);
+  const events = planned.filter((p) => !isNoop(p.event));
+  const actionEvent = events.length === 1 && events[0]?.event.kind === 'action' ? events[0] : undefined;
+  let action: ActionState | undefined;
+  if (actionEvent && actionEvent.marker.kind === 'action') {
+    const task = store.task(actionEvent.marker.task);
+    if (!task) return { ok: true, retries: unit.retries };
+    const params: unknown = JSON.parse(task.params);
+    action = {
+      id: task.id,
+      params: typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {},
+      results: {},
+      log: [],
+    };
+    store.db.prepare("UPDATE tasks SET status = 'running' WHERE id = ?").run(task.id);
+  }
+  const backend = new ControllerBackend(store, unit.name, meta, action);
+  const unitState = new BufferedStateStore(unit.unit_state, unit.name);
+  const log = (level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR') => (message: string) =>
+    backend.jujuLog(level, message);
+  const logger: Logger = {
+    debug: log('DEBUG'),
+    info: log('INFO'),
+    warn: log('WARNING'),
+    error: log('ERROR'),
+  };
+  const started = Date.now();
+  store.updateUnit(unit.name, { agent: 'executing', activity: hookName(events[0] ?? planned[0]!) });
+  const result = await runDispatch({
+    charmClass: ctx.charmClass,
+    meta,
+    backend,
+    machine: ctx.machine,
+    store: unitState,
+    events: events.map((p) => p.event),
+    logger,
+  });
+  if (action && actionEvent) {
+    // A failed action never puts the unit in error (juju-contract.md §11).
+    const failure =
+      result.exitCode !== 0
+        ? result.error instanceof Error
+          ? result.error.message
+          : 'action failed'
+        : action.failure;
+    store.finishTask(
+      action.id,
+      failure === undefined ? 'completed' : 'failed',
+      failure ?? '',
+      unflatten(action.results),
+      action.log,
+    );
+    if (result.exitCode === 0) {
+      commitSuccess(store, {
+        unit: unit.name,
+        backend,
+        unitState: savedState(unitState),
+        markers: [actionEvent.marker],
+        hooks: [hookName(actionEvent)],
+        started,
+        nextUpdateStatus: ctx.now() + ctx.updateStatusInterval * 1000,
+      });
+    } else {
+      store.updateUnit(unit.name, { agent: unit.failed ? 'error' : 'idle', activity: null });
+    }
+    return { ok: true, retries: unit.retries };
+  }
+  if (result.exitCode === 0) {
+    commitSuccess(store, {
+      unit: unit.name,
+      backend,
+      unitState: savedState(unitState),
+      markers: planned.map((p) => p.marker),
+      hooks: events.map(hookName),
+      started,
+      nextUpdateStatus: ctx.now() + ctx.updateStatusInterval * 1000,
+    });
+    return { ok: true, retries: 0 };
+  }
+  return { ok: false, retries: unit.retries };
+}
+
+function savedState(s: BufferedStateStore): string | undefined {
+  return s.saved ? JSON.stringify(s.saved) : undefined;
+}
+
+/** `{'a.b': '1'}` → `{a: {b: '1'}}`, as Juju shows action results. */
+export function unflatten(flat: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split('.');
+    let node = out;
+    for (const p of parts.slice(0, -1)) {
+      const next = node[p];
+      node = (node[p] = typeof next === 'object' && next !== null ? next : {}) as Record<string, unknown>;
+    }
+    node[parts[parts.length - 1] ?? key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * The controller: every model under `<home>/models/`, opened on demand, with their
+ * agents running in this process. The API handlers (controller-handlers.ts) call it.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelInfo } from './api/methods.js';
+import { ApiError } from './api/protocol.js';
+import { ModelController } from './model-controller.js';
+
+const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class Controller {
+  private readonly models = new Map<string, ModelController>();
+  private readonly listeners = new Set<(model: string) => void>();
+
+  constructor(readonly home: string) {
+    mkdirSync(this.modelsDir, { recursive: true, mode: 0o700 });
+  }
+
+  get modelsDir(): string {
+    return join(this.home, 'models');
+  }
+
+  /** Called with a model's name whenever something in it changed. */
+  onChange(listener: (model: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(model: string): void {
+    for (const l of this.listeners) l(model);
+  }
+
+  list(): ModelInfo[] {
+    return readdirSync(this.modelsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.modelsDir, d.name, 'model.db')))
+      .map((d) => {
+        const mc = this.model(d.name);
+        return {
+          name: d.name,
+          uuid: mc.store.getKey('uuid') ?? '',
+          substrate: mc.store.getKey('substrate') ?? 'sandbox',
+          current: false,
+        };
+      });
+  }
+
+  exists(name: string): boolean {
+    return existsSync(join(this.modelsDir, name, 'model.db'));
+  }
+
+  /** Create a model; `sandbox` is the only substrate this controller runs today. */
+  add(name: string, substrate: string): ModelController {
+    if (!MODEL_NAME.test(name))
+      throw new ApiError(
+        'bad-request',
+        `invalid model name '${name}': lowercase letters, digits and hyphens`,
+      );
+    if (this.exists(name)) throw new ApiError('conflict', `model '${name}' already exists`);
+    if (substrate !== 'sandbox') {
+      throw new ApiError(
+        'bad-request',
+        `substrate '${substrate}' is not available yet: use --substrate sandbox`,
+      );
+    }
+    return this.model(name, true);
+  }
+
+  /** An existing model (opened on first use), or, with `create`, a new one. */
+  model(name: string, create = false): ModelController {
+    let mc = this.models.get(name);
+    if (mc) return mc;
+    if (!create && !this.exists(name))
+      throw new ApiError('not-found', `unknown model '${name}': see 'tsops models'`);
+    mc = ModelController.open(name, join(this.modelsDir, name), { onChange: () => this.changed(name) });
+    this.models.set(name, mc);
+    return mc;
+  }
+
+  /** Stop a model's agents and delete everything it made. */
+  async destroy(name: string): Promise<void> {
+    const mc = this.model(name);
+    mc.close();
+    this.models.delete(name);
+    rmSync(join(this.modelsDir, name), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    for (const mc of this.models.values()) mc.close();
+    this.models.clear();
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * One model: its store, its substrate's machines and its unit agents. Every
+ * operation validates its input completely before it writes anything, then writes in
+ * one store transaction, then wakes the agents — so a bad request leaves the model
+ * unchanged and a crash leaves it consistent.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigValue } from '../ops/backend.js';
+import { parseConfigAssignment } from '../ops/meta/config.js';
+import type { CharmMeta } from '../ops/meta/types.js';
+import { SandboxSubstrate } from '../substrates/sandbox/substrate.js';
+import { Scheduler, type Clock } from './agent/scheduler.js';
+import { importCharmClass, loadCharm } from './charms.js';
+import { parseEndpointRef, resolveRelation } from './endpoints.js';
+import { ApiError } from './api/protocol.js';
+import { Store, type AppRow } from './store/store.js';
+
+export interface ModelControllerOptions {
+  clock?: Clock;
+  concurrency?: number;
+  maxBatch?: number;
+  onChange?: () => void;
+}
+
+export interface AddApplicationSpec {
+  name: string;
+  charmPath: string;
+  meta: CharmMeta;
+  numUnits: number;
+  config: Record<string, ConfigValue>;
+  constraints: string;
+  annotations?: Record<string, string>;
+  exposed?: boolean;
+  trust?: boolean;
+}
+
+const APP_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/;
+
+export class ModelController {
+  readonly store: Store;
+  readonly substrate: SandboxSubstrate;
+  readonly scheduler: Scheduler;
+
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    options: ModelControllerOptions,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.store = new Store(join(dir, 'model.db'));
+    this.store.initModel(name, 'sandbox');
+    this.substrate = new SandboxSubstrate({ modelDir: dir });
+    this.scheduler = new Scheduler({
+      store: this.store,
+      charmClass: async (app) => {
+        const row = this.store.app(app);
+        if (!row) throw new Error(`application ${app} is gone`);
+        return importCharmClass(row.charm_path);
+      },
+      machine: (unit) => this.substrate.machine(unit.machine),
+      clock: options.clock,
+      concurrency: options.concurrency,
+      maxBatch: options.maxBatch,
+      onChange: options.onChange,
+    });
+  }
+
+  /** Open (or create) the model in `dir`; its agents resume where the store says. */
+  static open(name: string, dir: string, options: ModelControllerOptions = {}): ModelController {
+    const mc = new ModelController(name, dir, options);
+    mc.scheduler.kick();
+    return mc;
+  }
+
+  close(): void {
+    this.scheduler.stop();
+    this.store.close();
+  }
+
+  /** Resolves when no hook is pending or running (units in error wait for a resolve or retry). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  // ---- applications and units ---------------------------------------------------
+
+  private requireApp(name: string): AppRow {
+    const a = this.store.app(name);
+    if (!a || a.life !== 'alive')
+      throw new ApiError('not-found', `unknown application '${name}': see 'tsops status'`);
+    return a;
+  }
+
+  /** Deploy one charm by reference (a path, or a name under charms/). */
+  async deployCharm(p: {
+    ref: string;
+    app?: string;
+    numUnits: number;
+    config: Record<string, string>;
+    constraints: string;
+    baseDir: string;
+  }): Promise<string[]> {
+    let charm: { path: string; meta: CharmMeta };
+    try {
+      charm = loadCharm(p.ref, p.baseDir);
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
+    const name = p.app ?? charm.meta.name;
+    const config: Record<string, ConfigValue> = {};
+    for (const [k, v] of Object.entries(p.config)) {
+      try {
+        config[k] = parseConfigAssignment(charm.meta, k, v);
+      } catch (e) {
+        throw new ApiError('bad-request', (e as Error).message);
+      }
+    }
+    return this.addApplication({
+      name,
+      charmPath: charm.path,
+      meta: charm.meta,
+      numUnits: charm.meta.subordinate ? 0 : p.numUnits,
+      config,
+      constraints: p.constraints,
+    });
+  }
+
+  /** Add an application with its peer relations and units; returns the new units. */
+  async addApplication(spec: AddApplicationSpec): Promise<string[]> {
+    if (!APP_NAME.test(spec.name))
+      throw new ApiError(
+        'bad-request',
+        `invalid application name '${spec.name}': lowercase words joined by hyphens`,
+      );
+    if (this.store.app(spec.name))
+      throw new ApiError(
+        'conflict',
+        `application '${spec.name}' already exists: use 'tsops add-unit ${spec.name}' to scale it`,
+      );
+    if (spec.meta.subordinate && spec.numUnits > 0)
+      throw new ApiError(
+        'bad-request',
+        `'${spec.name}' is a subordinate: its units come with relations, not -n`,
+      );
+    this.store.transaction(() => {
+      this.store.addApp({
+        name: spec.name,
+        charmPath: spec.charmPath,
+        meta: spec.meta,
+        config: spec.config,
+        constraints: spec.constraints,
+        annotations: spec.annotations ?? {},
+        exposed: spec.exposed ?? false,
+        trust: spec.trust ?? false,
+      });
+      for (const ep of Object.values(spec.meta.endpoints)) {
+        if (ep.role !== 'peers') continue;
+        this.store.addRelation({
+          key: `${spec.name}:${ep.name}`,
+          app1: spec.name,
+          ep1: ep.name,
+          role1: 'peer',
+          app2: spec.name,
+          ep2: ep.name,
+          role2: 'peer',
+          interface: ep.interface,
+          scope: 'global',
+          peer: 1,
+        });
+      }
+    });
+    return this.addUnits(spec.name, spec.numUnits);
+  }
+
+  /** Add `count` units of `app`, each on a new machine. */
+  async addUnits(app: string, count: number): Promise<string[]> {
+    const a = this.requireApp(app);
+    if (this.store.meta(a).subordinate)
+      throw new ApiError(
+        'bad-request',
+        `'${app}' is a subordinate: relate it to a principal instead of adding units`,
+      );
+    const created: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const machine = this.store.addMachine(a.constraints);
+      await this.substrate.createMachine(machine, a.constraints);
+      this.store.transaction(() => {
+        const unit = this.store.addUnit(app, machine, null, addressOf(machine));
+        created.push(unit);
+        if (!this.store.app(app)?.leader) this.store.updateApp(app, { leader: unit });
+        this.addSubordinatesFor(unit);
+      });
+    }
+    this.scheduler.kick();
+    return created;
+  }
+
+  /** A principal unit gets one unit of every subordinate related to its application. */
+  private addSubordinatesFor(principal: string): void {
+    const p = this.store.unit(principal);
+    if (!p) return;
+    for (const r of this.store.relationsOf(p.app)) {
+      if (r.scope !== 'container' || r.life !== 'alive' || r.peer) continue;
+      const subApp = r.app1 === p.app ? r.app2 : r.app1;
+      const sub = this.store.app(subApp);
+      if (!sub || !this.store.meta(sub).subordinate) continue;
+      if (this.store.units(subApp).some((u) => u.principal === principal)) continue;
+      const unit = this.store.addUnit(subApp, p.machine, principal, p.address);
+      if (!this.store.app(subApp)?.leader) this.store.updateApp(subApp, { leader: unit });
+    }
+  }
+
+  /** Mark units dying: they run departed/broken, stop and remove, then disappear. */
+  removeUnits(units: string[]): string[] {
+    for (const name of units) {
+      const u = this.store.unit(name);
+      if (!u) throw new ApiError('not-found', `unknown unit '${name}': see 'tsops status'`);
+      if (u.principal)
+        throw new ApiError(
+          'bad-request',
+          `'${name}' is a subordinate: remove its principal ${u.principal} or the relation`,
+        );
+    }
+    this.store.transaction(() => {
+      for (const name of units) this.killUnit(name);
+    });
+    this.scheduler.kick();
+    return units;
+  }
+
+  private killUnit(name: string): void {
+    const u = this.store.unit(name);
+    if (!u || u.life !== 'alive') return;
+    this.store.updateUnit(name, { life: 'dying' });
+    for (const s of this.store.units().filter((x) => x.principal === name)) this.killUnit(s.name);
+    const app = this.store.app(u.app);
+    if (app?.leader === name) {
+      const next = this.store.units(u.app).find((x) => x.life === 'alive');
+      this.store.updateApp(u.app, { leader: next?.name ?? null });
+    }
+  }
+
+  removeApplication(app: string): void {
+    this.requireApp(app);
+    this.store.transaction(() => {
+      this.store.updateApp(app, { life: 'dying' });
+      for (const r of this.store.relationsOf(app)) this.killRelation(r.id);
+      for (const u of this.store.units(app)) this.killUnit(u.name);
+      if (this.store.units(app).length === 0) this.store.deleteApp(app);
+    });
+    this.scheduler.kick();
+  }
+
+  // ---- relations --------------------------------------------------------------------
+
+  integrate(aText: string, bText: string): number {
+    const a = parseEndpointRef(aText);
+    const b = parseEndpointRef(bText);
+    const aRow = this.requireApp(a.app);
+    const bRow = this.requireApp(b.app);
+    let resolved;
+    try {
+      resolved = resolveRelation(a, this.store.meta(aRow), b, this.store.meta(bRow));
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
+    if (this.store.relations().some((r) => r.key === resolved.key && r.life === 'alive')) {
+      throw new ApiError('conflict', `${resolved.key.replace(' ', ' and ')} are already related`);
+    }
+    for (const side of [resolved.provider, resolved.requirer]) {
+      const limit = side.endpoint.limit;
+      const count = this.store
+        .relationsOf(side.app)
+        .filter(
+          (r) =>
+            r.life === 'alive' &&
+            ((r.app1 === side.app && r.ep1 === side.endpoint.name) ||
+              (r.app2 === side.app && r.ep2 === side.endpoint.name)),
+        ).length;
+      if (limit !== undefined && count >= limit) {
+        throw new ApiError(
+          'bad-request',
+          `${side.app}:${side.endpoint.name} allows ${limit} relation(s) and has ${count}`,
+        );
+      }
+    }
+    const id = this.store.transaction(() => {
+      const rid = this.store.addRelation({
+        key: resolved.key,
+        app1: resolved.provider.app,
+        ep1: resolved.provider.endpoint.name,
+        role1: 'provider',
+        app2: resolved.requirer.app,
+        ep2: resolved.requirer.endpoint.name,
+        role2: 'requirer',
+        interface: resolved.interface,
+        scope: resolved.scope,
+        peer: 0,
+      });
+      if (resolved.scope === 'container') {
+        for (const app of [resolved.provider.app, resolved.requirer.app]) {
+          for (const u of this.store.units(app))
+            if (!u.principal && u.life === 'alive') this.addSubordinatesFor(u.name);
+        }
+      }
+      return rid;
+    });
+    this.scheduler.kick();
+    return id;
+  }
+
+  removeRelation(aText: string, bText: string): number {
+    const a = parseEndpointRef(aText);
+    const b = parseEndpointRef(bText);
+    const matches = this.store.relations().filter((r) => {
+      if (r.peer || r.life !== 'alive') return false;
+      const sides = [
+        { app: r.app1, ep: r.ep1 },
+        { app: r.app2, ep: r.ep2 },
+      ];
+      const fits = (ref: typeof a, s: { app: string; ep: string }) =>
+        ref.app === s.app && (ref.endpoint === undefined || ref.endpoint === s.ep);
+      return (fits(a, sides[0]!) && fits(b, sides[1]!)) || (fits(a, sides[1]!) && fits(b, sides[0]!));
+    });
+    if (matches.length === 0)
+      throw new ApiError(
+        'not-found',
+        `no relation between ${aText} and ${bText}: see 'tsops status --relations'`,
+      );
+    if (matches.length > 1)
+      throw new ApiError(
+        'bad-request',
+        `several relations between ${aText} and ${bText}: name the endpoints`,
+      );
+    const r = matches[0]!;
+    this.store.transaction(() => this.killRelation(r.id));
+    this.scheduler.kick();
+    return r.id;
+  }
+
+  private killRelation(id: number): void {
+    const r = this.store.relation(id);
+    if (!r) return;
+    this.store.setRelationLife(id, 'dying');
+    if (this.store.scopeUnits(id).length === 0) this.store.deleteRelation(id);
+    if (r.scope === 'container') {
+      // Subordinate units exist because of this relation: they go with it.
+      for (const app of [r.app1, r.app2]) {
+        const row = this.store.app(app);
+        if (row && this.store.meta(row).subordinate)
+          for (const u of this.store.units(app)) this.killUnit(u.name);
+      }
+    }
+  }
+
+  // ---- config --------------------------------------------------------------------
+
+  setConfig(app: string, values: Record<string, string>, reset: string[]): string[] {
+    const a = this.requireApp(app);
+    const meta = this.store.meta(a);
+    const config = this.store.appConfig(a);
+    const changed: string[] = [];
+    for (const k of reset) {
+      if (!(k in meta.config)) throw new ApiError('bad-request', `unknown config option '${k}' of '${app}'`);
+    }
+    const parsed: Record<string, ConfigValue> = {};
+    for (const [k, v] of Object.entries(values)) {
+      try {
+        parsed[k] = parseConfigAssignment(meta, k, v);
+      } catch (e) {
+        throw new ApiError('bad-request', (e as Error).message);
+      }
+    }
+    for (const k of reset) {
+      if (k in config) changed.push(k);
+      delete config[k];
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (config[k] !== v) changed.push(k);
+      config[k] = v;
+    }
+    this.store.setAppConfig(app, config);
+    this.scheduler.kick(this.store.units(app).map((u) => u.name));
+    return changed;
+  }
+}
+
+/** A stable private address per sandbox machine. */
+export function addressOf(machine: string): string {
+  const n = Number(machine);
+  return `10.${20 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${(n % 256) + 1}`;
+}
