@@ -125,10 +125,9 @@ export class ControllerBackend implements ModelBackend {
       return peer && this.store.inScope(r.id, peer) ? [peer] : [];
     }
     return this.store
-      .scopeUnits(r.id)
-      .filter(
-        (u) => u !== this.unitName && u.split('/')[0] === remoteApp && this.store.unit(u)?.life === 'alive',
-      )
+      .scopeMembers(r.id, remoteApp)
+      .filter((m) => m.unit !== this.unitName && m.life === 'alive')
+      .map((m) => m.unit)
       .sort(compareUnitNames);
   }
 

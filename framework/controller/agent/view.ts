@@ -26,13 +26,11 @@ function remoteAppOf(r: RelationRow, app: string): string {
 function members(store: Store, r: RelationRow, unit: UnitRow): MemberView[] {
   const remoteApp = remoteAppOf(r, unit.app);
   const out: MemberView[] = [];
-  for (const name of store.scopeUnits(r.id)) {
-    if (name === unit.name || name.split('/')[0] !== remoteApp) continue;
-    const u = store.unit(name);
-    if (!u || u.life !== 'alive') continue;
+  for (const m of store.scopeMembers(r.id, remoteApp)) {
+    if (m.unit === unit.name || m.life !== 'alive') continue;
     // Container scope: only the unit on the same machine (principal ↔ its subordinate).
-    if (r.scope === 'container' && u.principal !== unit.name && unit.principal !== u.name) continue;
-    out.push({ unit: name, version: store.databag(r.id, name, false).version });
+    if (r.scope === 'container' && m.principal !== unit.name && unit.principal !== m.unit) continue;
+    out.push({ unit: m.unit, version: m.version });
   }
   return out;
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { metaFromJson } from '../../ops/meta/json.js';
 import type { CharmMeta, ConfigValue } from '../../ops/meta/types.js';
+import type Database from 'better-sqlite3';
 import { openDb, type Db } from './db.js';
 import type { AppRow, DatabagRow, RelationRow, SecretRow, SeenRow, TaskRow, UnitRow } from './rows.js';
 
@@ -40,6 +41,7 @@ export function parseStringMap(text: string, what: string): Record<string, strin
 export class Store {
   readonly db: Db;
   private readonly metaCache = new Map<string, { text: string; meta: CharmMeta }>();
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = openDb(path);
@@ -47,6 +49,16 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /** A prepared statement, compiled once per SQL text (preparing costs more than running). */
+  sql<P extends unknown[] | object = unknown[], R = unknown>(text: string): Database.Statement<P, R> {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st as unknown as Database.Statement<P, R>;
   }
 
   /** Run `fn` in one transaction (nested calls join the outer one). */
@@ -57,15 +69,13 @@ export class Store {
   // ---- model ----------------------------------------------------------------
 
   getKey(key: string): string | undefined {
-    const row = this.db
-      .prepare<[string], { value: string }>('SELECT value FROM model WHERE key = ?')
+    const row = this.sql<[string], { value: string }>('SELECT value FROM model WHERE key = ?')
       .get(key);
     return row?.value;
   }
 
   setKey(key: string, value: string): void {
-    this.db
-      .prepare(
+    this.sql(
         'INSERT INTO model (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       )
       .run(key, value);
@@ -103,11 +113,11 @@ export class Store {
   // ---- applications -------------------------------------------------------------
 
   app(name: string): AppRow | undefined {
-    return this.db.prepare<[string], AppRow>('SELECT * FROM applications WHERE name = ?').get(name);
+    return this.sql<[string], AppRow>('SELECT * FROM applications WHERE name = ?').get(name);
   }
 
   apps(): AppRow[] {
-    return this.db.prepare<[], AppRow>('SELECT * FROM applications ORDER BY name').all();
+    return this.sql<[], AppRow>('SELECT * FROM applications ORDER BY name').all();
   }
 
   /** The parsed metadata of an application (cached by its JSON text). */
@@ -129,8 +139,7 @@ export class Store {
     exposed: boolean;
     trust: boolean;
   }): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO applications (name, charm_path, meta, config, constraints, exposed, trust, annotations, created)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -158,7 +167,7 @@ export class Store {
   }
 
   setAppConfig(name: string, config: Record<string, ConfigValue>): void {
-    this.db.prepare('UPDATE applications SET config = ? WHERE name = ?').run(JSON.stringify(config), name);
+    this.sql('UPDATE applications SET config = ? WHERE name = ?').run(JSON.stringify(config), name);
   }
 
   updateApp(
@@ -183,47 +192,44 @@ export class Store {
     const keys = Object.keys(fields) as Array<keyof typeof fields>;
     if (keys.length === 0) return;
     const sql = `UPDATE applications SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE name = @name`;
-    this.db.prepare(sql).run({ ...fields, name });
+    this.sql(sql).run({ ...fields, name });
   }
 
   deleteApp(name: string): void {
-    this.db.prepare('DELETE FROM applications WHERE name = ?').run(name);
+    this.sql('DELETE FROM applications WHERE name = ?').run(name);
     this.metaCache.delete(name);
   }
 
   // ---- machines and units -------------------------------------------------------
 
   addMachine(constraints: string): string {
-    const row = this.db
-      .prepare<[], { n: number | null }>('SELECT MAX(CAST(id AS INTEGER)) AS n FROM machines')
+    const row = this.sql<[], { n: number | null }>('SELECT MAX(CAST(id AS INTEGER)) AS n FROM machines')
       .get();
     const id = String((row?.n ?? -1) + 1);
-    this.db
-      .prepare('INSERT INTO machines (id, constraints, created) VALUES (?, ?, ?)')
+    this.sql('INSERT INTO machines (id, constraints, created) VALUES (?, ?, ?)')
       .run(id, constraints, Date.now());
     return id;
   }
 
   machines(): Array<{ id: string; constraints: string }> {
-    return this.db
-      .prepare<[], { id: string; constraints: string }>(
+    return this.sql<[], { id: string; constraints: string }>(
         'SELECT id, constraints FROM machines ORDER BY CAST(id AS INTEGER)',
       )
       .all();
   }
 
   deleteMachine(id: string): void {
-    this.db.prepare('DELETE FROM machines WHERE id = ?').run(id);
+    this.sql('DELETE FROM machines WHERE id = ?').run(id);
   }
 
   unit(name: string): UnitRow | undefined {
-    return this.db.prepare<[string], UnitRow>('SELECT * FROM units WHERE name = ?').get(name);
+    return this.sql<[string], UnitRow>('SELECT * FROM units WHERE name = ?').get(name);
   }
 
   units(app?: string): UnitRow[] {
     return app === undefined
-      ? this.db.prepare<[], UnitRow>('SELECT * FROM units ORDER BY app, number').all()
-      : this.db.prepare<[string], UnitRow>('SELECT * FROM units WHERE app = ? ORDER BY number').all(app);
+      ? this.sql<[], UnitRow>('SELECT * FROM units ORDER BY app, number').all()
+      : this.sql<[string], UnitRow>('SELECT * FROM units WHERE app = ? ORDER BY number').all(app);
   }
 
   /** Add a unit of `app` on `machine`; returns its name. */
@@ -231,8 +237,7 @@ export class Store {
     const a = this.app(app);
     if (!a) throw new Error(`no application '${app}'`);
     const name = `${app}/${a.next_unit}`;
-    this.db
-      .prepare(
+    this.sql(
         'INSERT INTO units (name, app, number, machine, principal, address, update_due) VALUES (?, ?, ?, ?, ?, ?, NULL)',
       )
       .run(name, app, a.next_unit, machine, principal, address);
@@ -244,7 +249,7 @@ export class Store {
     const keys = Object.keys(fields) as Array<keyof typeof fields>;
     if (keys.length === 0) return;
     const sql = `UPDATE units SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE name = @name`;
-    this.db.prepare(sql).run({ ...fields, name });
+    this.sql(sql).run({ ...fields, name });
   }
 
   deleteUnit(name: string): void {
@@ -255,34 +260,32 @@ export class Store {
       'DELETE FROM ports WHERE unit = ?',
       'DELETE FROM secret_consumers WHERE unit = ?',
     ]) {
-      this.db.prepare(sql).run(name);
+      this.sql(sql).run(name);
     }
-    this.db.prepare('DELETE FROM databags WHERE owner = ? AND is_app = 0').run(name);
+    this.sql('DELETE FROM databags WHERE owner = ? AND is_app = 0').run(name);
   }
 
   // ---- relations --------------------------------------------------------------
 
   relations(): RelationRow[] {
-    return this.db.prepare<[], RelationRow>('SELECT * FROM relations ORDER BY id').all();
+    return this.sql<[], RelationRow>('SELECT * FROM relations ORDER BY id').all();
   }
 
   relation(id: number): RelationRow | undefined {
-    return this.db.prepare<[number], RelationRow>('SELECT * FROM relations WHERE id = ?').get(id);
+    return this.sql<[number], RelationRow>('SELECT * FROM relations WHERE id = ?').get(id);
   }
 
   relationsOf(app: string): RelationRow[] {
-    return this.db
-      .prepare<[string, string], RelationRow>(
+    return this.sql<[string, string], RelationRow>(
         'SELECT * FROM relations WHERE app1 = ? OR app2 = ? ORDER BY id',
       )
       .all(app, app);
   }
 
   addRelation(r: Omit<RelationRow, 'id' | 'life'>): number {
-    const row = this.db.prepare<[], { n: number | null }>('SELECT MAX(id) AS n FROM relations').get();
+    const row = this.sql<[], { n: number | null }>('SELECT MAX(id) AS n FROM relations').get();
     const id = (row?.n ?? -1) + 1;
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO relations (id, key, app1, ep1, role1, app2, ep2, role2, interface, scope, peer)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -291,7 +294,7 @@ export class Store {
   }
 
   setRelationLife(id: number, life: 'alive' | 'dying'): void {
-    this.db.prepare('UPDATE relations SET life = ? WHERE id = ?').run(life, id);
+    this.sql('UPDATE relations SET life = ? WHERE id = ?').run(life, id);
   }
 
   deleteRelation(id: number): void {
@@ -302,21 +305,32 @@ export class Store {
       'DELETE FROM seen WHERE relation = ?',
       'DELETE FROM secret_grants WHERE relation = ?',
     ]) {
-      this.db.prepare(sql).run(id);
+      this.sql(sql).run(id);
     }
   }
 
   scopeUnits(relation: number): string[] {
-    return this.db
-      .prepare<[number], { unit: string }>('SELECT unit FROM scopes WHERE relation = ?')
+    return this.sql<[number], { unit: string }>('SELECT unit FROM scopes WHERE relation = ?')
       .all(relation)
       .map((r) => r.unit);
   }
 
+  /**
+   * Units of `app` in scope of `relation`, with their life, principal and databag
+   * version, in one query (unit names are `<app>/<n>`: a key range selects one app).
+   */
+  scopeMembers(relation: number, app: string): Array<{ unit: string; life: string; principal: string | null; version: number }> {
+    return this.sql<[number, string, string], { unit: string; life: string; principal: string | null; version: number }>(
+      `SELECT s.unit AS unit, u.life AS life, u.principal AS principal, COALESCE(d.version, 0) AS version
+       FROM scopes s JOIN units u ON u.name = s.unit
+       LEFT JOIN databags d ON d.relation = s.relation AND d.owner = s.unit AND d.is_app = 0
+       WHERE s.relation = ? AND s.unit >= ? AND s.unit < ?`,
+    ).all(relation, `${app}/`, `${app}0`);
+  }
+
   inScope(relation: number, unit: string): boolean {
     return (
-      this.db
-        .prepare<[number, string], { unit: string }>(
+      this.sql<[number, string], { unit: string }>(
           'SELECT unit FROM scopes WHERE relation = ? AND unit = ?',
         )
         .get(relation, unit) !== undefined
@@ -324,12 +338,12 @@ export class Store {
   }
 
   enterScope(relation: number, unit: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO scopes (relation, unit) VALUES (?, ?)').run(relation, unit);
+    this.sql('INSERT OR IGNORE INTO scopes (relation, unit) VALUES (?, ?)').run(relation, unit);
   }
 
   leaveScope(relation: number, unit: string): void {
-    this.db.prepare('DELETE FROM scopes WHERE relation = ? AND unit = ?').run(relation, unit);
-    this.db.prepare('DELETE FROM seen WHERE relation = ? AND unit = ?').run(relation, unit);
+    this.sql('DELETE FROM scopes WHERE relation = ? AND unit = ?').run(relation, unit);
+    this.sql('DELETE FROM seen WHERE relation = ? AND unit = ?').run(relation, unit);
   }
 
   databag(
@@ -337,8 +351,7 @@ export class Store {
     owner: string,
     isApp: boolean,
   ): { data: Record<string, string>; version: number } {
-    const row = this.db
-      .prepare<[number, string, number], DatabagRow>(
+    const row = this.sql<[number, string, number], DatabagRow>(
         'SELECT * FROM databags WHERE relation = ? AND owner = ? AND is_app = ?',
       )
       .get(relation, owner, isApp ? 1 : 0);
@@ -352,8 +365,7 @@ export class Store {
     const current = this.databag(relation, owner, isApp);
     const text = JSON.stringify(sortKeys(data));
     if (text === JSON.stringify(sortKeys(current.data))) return;
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO databags (relation, owner, is_app, data, version) VALUES (?, ?, ?, ?, 1)
          ON CONFLICT(relation, owner, is_app) DO UPDATE SET data = excluded.data, version = databags.version + 1`,
       )
@@ -361,14 +373,12 @@ export class Store {
   }
 
   seen(relation: number, unit: string): SeenRow[] {
-    return this.db
-      .prepare<[number, string], SeenRow>('SELECT * FROM seen WHERE relation = ? AND unit = ?')
+    return this.sql<[number, string], SeenRow>('SELECT * FROM seen WHERE relation = ? AND unit = ?')
       .all(relation, unit);
   }
 
   setSeen(relation: number, unit: string, remote: string, isApp: boolean, version: number): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO seen (relation, unit, remote, is_app, version) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(relation, unit, remote, is_app) DO UPDATE SET version = excluded.version`,
       )
@@ -376,39 +386,35 @@ export class Store {
   }
 
   unsee(relation: number, unit: string, remote: string): void {
-    this.db
-      .prepare('DELETE FROM seen WHERE relation = ? AND unit = ? AND remote = ?')
+    this.sql('DELETE FROM seen WHERE relation = ? AND unit = ? AND remote = ?')
       .run(relation, unit, remote);
   }
 
   // ---- ports, tasks, logs, hooks ----------------------------------------------
 
   ports(unit: string): string[] {
-    return this.db
-      .prepare<[string], { port: string }>('SELECT port FROM ports WHERE unit = ? ORDER BY port')
+    return this.sql<[string], { port: string }>('SELECT port FROM ports WHERE unit = ? ORDER BY port')
       .all(unit)
       .map((r) => r.port);
   }
 
   setPorts(unit: string, ports: readonly string[]): void {
-    this.db.prepare('DELETE FROM ports WHERE unit = ?').run(unit);
-    for (const p of ports) this.db.prepare('INSERT INTO ports (unit, port) VALUES (?, ?)').run(unit, p);
+    this.sql('DELETE FROM ports WHERE unit = ?').run(unit);
+    for (const p of ports) this.sql('INSERT INTO ports (unit, port) VALUES (?, ?)').run(unit, p);
   }
 
   addTask(unit: string, action: string, params: Record<string, unknown>): number {
-    const r = this.db
-      .prepare('INSERT INTO tasks (unit, action, params, created) VALUES (?, ?, ?, ?)')
+    const r = this.sql('INSERT INTO tasks (unit, action, params, created) VALUES (?, ?, ?, ?)')
       .run(unit, action, JSON.stringify(params), Date.now());
     return Number(r.lastInsertRowid);
   }
 
   task(id: number): TaskRow | undefined {
-    return this.db.prepare<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?').get(id);
+    return this.sql<[number], TaskRow>('SELECT * FROM tasks WHERE id = ?').get(id);
   }
 
   pendingTasks(unit: string): TaskRow[] {
-    return this.db
-      .prepare<[string], TaskRow>("SELECT * FROM tasks WHERE unit = ? AND status = 'pending' ORDER BY id")
+    return this.sql<[string], TaskRow>("SELECT * FROM tasks WHERE unit = ? AND status = 'pending' ORDER BY id")
       .all(unit);
   }
 
@@ -419,14 +425,12 @@ export class Store {
     results: Record<string, unknown>,
     log: string[],
   ): void {
-    this.db
-      .prepare('UPDATE tasks SET status = ?, message = ?, results = ?, log = ?, finished = ? WHERE id = ?')
+    this.sql('UPDATE tasks SET status = ?, message = ?, results = ?, log = ?, finished = ? WHERE id = ?')
       .run(status, message, JSON.stringify(results), JSON.stringify(log), Date.now(), id);
   }
 
   addLog(entity: string, level: string, module: string, message: string): number {
-    const r = this.db
-      .prepare('INSERT INTO logs (ts, entity, level, module, message) VALUES (?, ?, ?, ?, ?)')
+    const r = this.sql('INSERT INTO logs (ts, entity, level, module, message) VALUES (?, ?, ?, ?, ?)')
       .run(Date.now(), entity, level, module, message);
     return Number(r.lastInsertRowid);
   }
@@ -435,8 +439,7 @@ export class Store {
     id: number,
     limit = 1000,
   ): Array<{ id: number; ts: number; entity: string; level: string; module: string; message: string }> {
-    return this.db
-      .prepare<
+    return this.sql<
         [number, number],
         { id: number; ts: number; entity: string; level: string; module: string; message: string }
       >('SELECT * FROM logs WHERE id > ? ORDER BY id LIMIT ?')
@@ -444,8 +447,7 @@ export class Store {
   }
 
   addHookRecord(unit: string, hook: string, started: number, ms: number, outcome: 'ok' | 'error'): void {
-    this.db
-      .prepare('INSERT INTO hooks (unit, hook, started, ms, outcome) VALUES (?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO hooks (unit, hook, started, ms, outcome) VALUES (?, ?, ?, ?, ?)')
       .run(unit, hook, started, ms, outcome);
   }
 
@@ -453,8 +455,7 @@ export class Store {
     unit: string,
     limit = 20,
   ): Array<{ hook: string; started: number; ms: number; outcome: string }> {
-    return this.db
-      .prepare<[string, number], { hook: string; started: number; ms: number; outcome: string }>(
+    return this.sql<[string, number], { hook: string; started: number; ms: number; outcome: string }>(
         'SELECT hook, started, ms, outcome FROM hooks WHERE unit = ? ORDER BY id DESC LIMIT ?',
       )
       .all(unit, limit)
