@@ -2,88 +2,10 @@
  * Commands against a fake API: the requests built from arguments, the current
  * model, and exit codes of run, wait and exec. No controller is started.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  MethodName,
-  MethodParams,
-  MethodResults,
-  StreamData,
-  StreamName,
-  TaskView,
-} from '../../framework/controller/api/methods.js';
-import type { CliApi, StreamParams } from '../../framework/cli/api.js';
-import type { CliDeps } from '../../framework/cli/context.js';
-import { run } from '../../framework/cli/main.js';
-
-type Handlers = { [M in MethodName]?: (p: MethodParams<M>) => MethodResults[M] };
-type Feeds = { [S in StreamName]?: (params: StreamParams<S>, push: (d: StreamData[S]) => void) => void };
-
-function handler<M extends MethodName>(
-  h: Handlers,
-  m: M,
-): ((p: MethodParams<M>) => MethodResults[M]) | undefined {
-  return h[m];
-}
-function feed<S extends StreamName>(
-  f: Feeds,
-  s: S,
-): ((p: StreamParams<S>, push: (d: StreamData[S]) => void) => void) | undefined {
-  return f[s];
-}
-
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsops-cmd-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Run `tsops <args>` against handlers; records every call. */
-async function tsops(args: string[], handlers: Handlers, feeds: Feeds = {}) {
-  let out = '';
-  let err = '';
-  const calls: Array<{ method: string; params: unknown }> = [];
-  const api: CliApi = {
-    async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResults[M]> {
-      calls.push({ method, params });
-      const h = handler(handlers, method);
-      if (!h) throw Object.assign(new Error(`unknown unit 'x/9'`), { code: 'not-found' });
-      return h(params);
-    },
-    async subscribe<S extends StreamName>(
-      stream: S,
-      params: StreamParams<S>,
-      onData: (d: StreamData[S]) => void,
-    ) {
-      calls.push({ method: `subscribe:${stream}`, params });
-      const f = feed(feeds, stream);
-      setTimeout(() => f?.(params, onData), 5);
-      return () => {};
-    },
-    close: () => {},
-  };
-  const deps: CliDeps = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    stdinIsTTY: false,
-    env: {},
-    cwd: dir,
-    home: () => dir,
-    ensureController: async () => ({ url: 'ws://127.0.0.1:1', started: false }),
-    stopController: async () => ({ wasRunning: false, message: 'the controller is not running' }),
-    connect: async () => api,
-    // Ctrl-C comes 50 ms after a follow starts.
-    onInterrupt: (cb) => {
-      const t = setTimeout(cb, 50);
-      return () => clearTimeout(t);
-    },
-    ask: async () => 'n',
-    progressStream: () => undefined,
-  };
-  const code = await run(['node', 'tsops', ...args], deps);
-  return { code, out, err, calls };
-}
+import type { TaskView } from '../../framework/controller/api/methods.js';
+import { dir, tsops } from './fake-cli.js';
 
 const paramsOf = (calls: Array<{ method: string; params: unknown }>, method: string) =>
   calls.find((c) => c.method === method)?.params;

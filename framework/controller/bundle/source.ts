@@ -5,10 +5,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Document } from 'yaml';
 import { isJson } from '../../ops/meta/json.js';
 import { showPath } from '../../ops/meta/problems.js';
+import { locate } from '../../ops/meta/yaml-position.js';
 import type { Problems } from './errors.js';
 
 /** Largest bundle, overlay or included file read (Juju has no limit; a bundle is a few KiB). */
@@ -204,31 +205,4 @@ function pathAt(node: unknown, offset: number, path: string[]): string[] {
     }
   }
   return path;
-}
-
-/** Source offset of the key or value at `path`; the deepest existing ancestor when the path runs out. */
-function locate(doc: Document, path: readonly string[], at: 'key' | 'value'): number {
-  let node: unknown = doc.contents;
-  let key: unknown = null;
-  let complete = true;
-  for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    const pair = isMap(node)
-      ? node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg)
-      : undefined;
-    if (pair) {
-      key = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && node.items[Number(seg)] !== undefined) {
-      key = null;
-      node = node.items[Number(seg)];
-    } else {
-      complete = false;
-      break;
-    }
-  }
-  const emptyValue = node === null || (isScalar(node) && node.value === null);
-  const target = (at === 'key' || !complete || emptyValue) && key !== null ? key : node;
-  const start = (n: unknown): number | undefined => (isNode(n) && n.range ? n.range[0] : undefined);
-  return start(target) ?? start(key) ?? 0;
 }

@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Document } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import { MetadataError } from '../errors.js';
 import { actionSchema, newActionAjv } from './actions.js';
 import { configTypeName, describeValue, fitsConfigType } from './config.js';
 import { isJson } from './json.js';
+import { locate } from './yaml-position.js';
 import { schemaProblems, showPath } from './problems.js';
 import type { Problem } from './problems.js';
 import { CHARM_SCHEMA, CONFIG_TYPES } from './schema.js';
@@ -133,32 +133,6 @@ export function loadCharmMeta(dir: string): CharmMeta {
     );
   }
   return parseCharmMeta(text, file);
-}
-
-/** Source offset of the key or value at `path`; the deepest existing ancestor when the path runs out. */
-function locate(doc: Document, path: readonly string[], at: 'key' | 'value'): number {
-  let node: unknown = doc.contents;
-  let key: unknown = null;
-  let complete = true;
-  for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    const pair = isMap(node)
-      ? node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg)
-      : undefined;
-    if (pair) {
-      key = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && node.items[Number(seg)] !== undefined) {
-      node = node.items[Number(seg)];
-    } else {
-      complete = false;
-      break;
-    }
-  }
-  const emptyValue = isScalar(node) && node.value === null;
-  const target = (at === 'key' || !complete || emptyValue) && key !== null ? key : node;
-  const start = (n: unknown): number | undefined => (isNode(n) && n.range ? n.range[0] : undefined);
-  return start(target) ?? start(key) ?? 0;
 }
 
 /** Rules JSON Schema cannot say. Defensive about shape: these run even when the schema failed. */
