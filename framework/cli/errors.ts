@@ -38,7 +38,7 @@ function hasAdvice(message: string): boolean {
 const API_ADVICE: Array<[RegExp, string]> = [
   [/\b(option|config)\b/i, "see 'tsops config <app>'"],
   [/\bsecret\b/i, "see 'tsops secrets'"],
-  [/\btask\b/i, "see 'tsops show-task <id>'"],
+  [/\btask\b/i, "check the task id that 'tsops run' printed"],
   [/\b(unit|application|relation|endpoint|app)\b/i, "see 'tsops status'"],
   [/\bmodel\b/i, "see 'tsops models'"],
 ];
@@ -46,7 +46,8 @@ const API_ADVICE: Array<[RegExp, string]> = [
 /** `message`, plus where to look when it does not say already. */
 export function withAdvice(text: string): string {
   const message = flatten(text);
-  if (hasAdvice(message)) return message;
+  // A bundle error points at file:line:column and says what was expected there.
+  if (hasAdvice(message) || message.startsWith('invalid bundle ')) return message;
   const advice = API_ADVICE.find(([re]) => re.test(message))?.[1];
   return advice ? `${message}: ${advice}` : message;
 }

@@ -37,6 +37,8 @@ export function checkParams(method: MethodName, params: unknown): void {
   if (!issue) throw new CliError(`invalid request for ${method}`);
   const key = [...issue.path].reverse().find((k): k is string => typeof k === 'string') ?? method;
   const value = valueAt(params, issue.path);
-  const shown = typeof value === 'string' || typeof value === 'number' ? ` '${value}'` : '';
+  const text = typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  // The error is one line: a long value is cut, not echoed whole.
+  const shown = text === undefined ? '' : ` '${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
   throw new CliError(withAdvice(`invalid ${LABELS[key] ?? key}${shown}: ${issue.message}`));
 }

@@ -2,7 +2,7 @@
  * The API's implementation for one tsops home: each method validated by the API
  * server (methods.ts), then carried out by the Controller and its models.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { LogLine } from './api/methods.js';
 import type { ApiHandlers, StreamHandlers } from './api/server.js';
 import { ApiError } from './api/protocol.js';
@@ -10,8 +10,11 @@ import { Controller } from './controller.js';
 import type { DaemonHandlers } from './daemon/run.js';
 import { deployBundle, exportModel } from './model-bundle.js';
 import {
+  charmBaseDir,
+  checkResetKeys,
   configView,
   execOnUnit,
+  planCharmDeploy,
   resolveUnit,
   runAction,
   secretViews,
@@ -53,29 +56,22 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
       }
       if (!p.charm) throw new ApiError('bad-request', 'deploy needs a bundle or a charm');
       const c = p.charm;
-      if (p.dryRun)
-        return {
-          changes: [
-            {
-              kind: 'addApplication',
-              description: `deploy ${c.ref} as ${c.app ?? '(its name)'} ×${c.numUnits}`,
-            },
-          ],
-        };
-      const base = isAbsolute(c.ref) ? dirname(c.ref) : process.cwd();
+      if (p.dryRun) return { changes: [planCharmDeploy(mc, c)] };
       const units = await mc.deployCharm({
-        ref: isAbsolute(c.ref) ? c.ref : c.ref,
+        ref: c.ref,
         app: c.app,
         numUnits: c.numUnits,
         config: c.config,
         constraints: c.constraints,
-        baseDir: resolve(base),
+        baseDir: charmBaseDir(c.ref),
       });
+      // The units are named after the application, which defaults to the charm's name.
+      const app = c.app ?? units[0]?.split('/')[0] ?? c.ref;
       return {
         changes: [
           {
             kind: 'addApplication',
-            description: `deployed ${c.app ?? c.ref} with units ${units.join(', ') || '(none)'}`,
+            description: `deployed ${app} with units ${units.join(', ') || '(none)'}`,
           },
         ],
       };
@@ -89,7 +85,11 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
     integrate: async (p) => ({ id: controller.model(p.model).integrate(p.a, p.b) }),
     'remove-relation': async (p) => ({ id: controller.model(p.model).removeRelation(p.a, p.b) }),
     'config.get': async (p) => configView(controller.model(p.model), p.app),
-    'config.set': async (p) => ({ changed: controller.model(p.model).setConfig(p.app, p.values, p.reset) }),
+    'config.set': async (p) => {
+      const mc = controller.model(p.model);
+      checkResetKeys(mc, p.app, p.reset);
+      return { changed: mc.setConfig(p.app, p.values, p.reset) };
+    },
     run: async (p) => ({ tasks: runAction(controller.model(p.model), p.targets, p.action, p.params) }),
     'task.get': async (p) => {
       const t = controller.model(p.model).store.task(p.id);

@@ -1,11 +1,79 @@
 /** Read and operate on one model for the API: config views, actions, resolve, show-unit, secrets, exec. */
+import { dirname, isAbsolute } from 'node:path';
+import type { z } from 'zod';
 import { ActionParamsError } from '../ops/errors.js';
 import { validateActionParams } from '../ops/meta/actions.js';
-import type { ConfigOptionView, ExecView, SecretView, ShowUnitView, TaskView } from './api/methods.js';
+import { parseConfigAssignment } from '../ops/meta/config.js';
+import type {
+  ChangeView,
+  ConfigOptionView,
+  ExecView,
+  methodParams,
+  SecretView,
+  ShowUnitView,
+  TaskView,
+} from './api/methods.js';
 import { ApiError } from './api/protocol.js';
+import { loadCharm } from './charms.js';
 import type { ModelController } from './model-controller.js';
 import { SecretStore } from './store/secrets.js';
 import type { TaskRow } from './store/store.js';
+
+/** A one-charm deploy request, defaults filled in by the API's schema. */
+type CharmDeploy = NonNullable<z.output<(typeof methodParams)['deploy']>['charm']>;
+
+/**
+ * Where a charm reference is resolved: an absolute path against its own folder, a
+ * name under charms/. A relative path is refused: the controller's working
+ * directory is not the caller's.
+ */
+export function charmBaseDir(ref: string): string {
+  if (isAbsolute(ref)) return dirname(ref);
+  if (ref.startsWith('.') || ref.includes('/'))
+    throw new ApiError('bad-request', `charm path must be absolute, got '${ref}'`);
+  return '/';
+}
+
+/** Check a one-charm deploy as `deployCharm` would, writing nothing (for --dry-run). */
+export function planCharmDeploy(mc: ModelController, c: CharmDeploy): ChangeView {
+  let charm;
+  try {
+    charm = loadCharm(c.ref, charmBaseDir(c.ref));
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError('bad-request', e instanceof Error ? e.message : String(e));
+  }
+  const name = c.app ?? charm.meta.name;
+  if (mc.store.app(name))
+    throw new ApiError(
+      'conflict',
+      `application '${name}' already exists: use 'tsops add-unit ${name}' to scale it`,
+    );
+  for (const [k, v] of Object.entries(c.config)) {
+    try {
+      parseConfigAssignment(charm.meta, k, v);
+    } catch (e) {
+      throw new ApiError('bad-request', e instanceof Error ? e.message : String(e));
+    }
+  }
+  const units = charm.meta.subordinate ? 0 : c.numUnits;
+  return { kind: 'addApplication', description: `deploy ${charm.path} as ${name} ×${units}` };
+}
+
+/**
+ * Refuse `--reset` keys the charm does not declare, naming those it does. (An `in`
+ * check would let `constructor` or `toString` through as if they were options.)
+ */
+export function checkResetKeys(mc: ModelController, app: string, keys: string[]): void {
+  const a = mc.store.app(app);
+  if (!a) return; // setConfig reports the unknown application
+  const meta = mc.store.meta(a);
+  const unknown = keys.find((k) => !Object.hasOwn(meta.config, k));
+  if (unknown === undefined) return;
+  const names = Object.keys(meta.config);
+  const declared = names.length ? `declares: ${names.join(', ')}` : 'declares no config options';
+  throw new ApiError('bad-request', `unknown config option '${unknown}' (charm '${meta.name}' ${declared})`);
+}
 
 export function configView(mc: ModelController, app: string): ConfigOptionView[] {
   const a = mc.store.app(app);
@@ -106,14 +174,12 @@ export function showUnit(mc: ModelController, unit: string): ShowUnitView {
       relatedUnits,
     });
   }
-  const hooks = mc.store
-    .hookHistory(unit)
-    .map((h) => ({
-      hook: h.hook,
-      started: new Date(h.started).toISOString(),
-      ms: h.ms,
-      outcome: h.outcome === 'ok' ? ('ok' as const) : ('error' as const),
-    }));
+  const hooks = mc.store.hookHistory(unit).map((h) => ({
+    hook: h.hook,
+    started: new Date(h.started).toISOString(),
+    ms: h.ms,
+    outcome: h.outcome === 'ok' ? ('ok' as const) : ('error' as const),
+  }));
   return { unit, relations, hooks };
 }
 

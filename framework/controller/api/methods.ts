@@ -14,6 +14,14 @@ const appName = z
     'application names are lowercase words joined by hyphens',
   );
 const unitName = z.string().regex(/^[a-z][a-z0-9-]*\/\d+$/, 'unit names are <application>/<number>');
+/** The largest config value a client may set (UTF-8 bytes); a whole request may be 4 MiB. */
+export const MAX_CONFIG_VALUE_BYTES = 1024 * 1024;
+/** A config value as CLI text, at most MAX_CONFIG_VALUE_BYTES. */
+const configValue = z.string().refine(
+  // Cheap for the usual short value: only long strings are measured.
+  (v) => v.length * 3 <= MAX_CONFIG_VALUE_BYTES || Buffer.byteLength(v, 'utf8') <= MAX_CONFIG_VALUE_BYTES,
+  'must be at most 1 MiB (1048576 bytes): keep large content in a file and set its path instead',
+);
 /** `app` or `app:endpoint`. */
 const endpointRef = z
   .string()
@@ -40,7 +48,7 @@ export const methodParams = {
           app: appName.optional(),
           numUnits: z.number().int().min(0).max(10000).default(1),
           /** Config as CLI text (`k=v`), typed against the charm's options on the server. */
-          config: z.record(z.string(), z.string()).default({}),
+          config: z.record(z.string(), configValue).default({}),
           to: z.array(z.string()).default([]),
           constraints: z.string().default(''),
         })
@@ -66,7 +74,7 @@ export const methodParams = {
     .object({
       model,
       app: appName,
-      values: z.record(z.string(), z.string()).default({}),
+      values: z.record(z.string(), configValue).default({}),
       reset: z.array(z.string()).default([]),
     })
     .strict(),

@@ -1,0 +1,7 @@
+/** Lustre workload logic for the lustre-server and lustre-client charms. */
+export * from './commands.js';
+export * from './kernel.js';
+export * from './lnet.js';
+export * from './nid.js';
+export * from './steps.js';
+export * from './uri.js';
