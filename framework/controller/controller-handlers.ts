@@ -11,7 +11,6 @@ import type { DaemonHandlers } from './daemon/run.js';
 import { deployBundle, exportModel } from './model-bundle.js';
 import {
   charmBaseDir,
-  checkResetKeys,
   configView,
   execOnUnit,
   planCharmDeploy,
@@ -39,10 +38,7 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
   const controller = new Controller(home);
   const handlers: ApiHandlers = {
     'models.list': async () => controller.list(),
-    'models.add': async (p) => {
-      const mc = controller.add(p.name, p.substrate);
-      return { name: p.name, uuid: mc.store.getKey('uuid') ?? '', substrate: p.substrate, current: false };
-    },
+    'models.add': async (p) => controller.info(p.name, controller.add(p.name, p.substrate, p.isolation)),
     'models.destroy': async (p) => {
       await controller.destroy(p.name);
       return { destroyed: p.name };
@@ -85,11 +81,7 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
     integrate: async (p) => ({ id: controller.model(p.model).integrate(p.a, p.b) }),
     'remove-relation': async (p) => ({ id: controller.model(p.model).removeRelation(p.a, p.b) }),
     'config.get': async (p) => configView(controller.model(p.model), p.app),
-    'config.set': async (p) => {
-      const mc = controller.model(p.model);
-      checkResetKeys(mc, p.app, p.reset);
-      return { changed: mc.setConfig(p.app, p.values, p.reset) };
-    },
+    'config.set': async (p) => ({ changed: controller.model(p.model).setConfig(p.app, p.values, p.reset) }),
     run: async (p) => ({ tasks: runAction(controller.model(p.model), p.targets, p.action, p.params) }),
     'task.get': async (p) => {
       const t = controller.model(p.model).store.task(p.id);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ModelInfo } from './api/methods.js';
 import { ApiError } from './api/protocol.js';
 import { ModelController } from './model-controller.js';
+import { peekModelKey } from './store/db.js';
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -37,13 +38,19 @@ export class Controller {
       .filter((d) => d.isDirectory() && existsSync(join(this.modelsDir, d.name, 'model.db')))
       .map((d) => {
         const mc = this.model(d.name);
-        return {
-          name: d.name,
-          uuid: mc.store.getKey('uuid') ?? '',
-          substrate: mc.store.getKey('substrate') ?? 'sandbox',
-          current: false,
-        };
+        return this.info(d.name, mc);
       });
+  }
+
+  /** What `tsops models` shows of a model. */
+  info(name: string, mc: ModelController): ModelInfo {
+    return {
+      name,
+      uuid: mc.store.getKey('uuid') ?? '',
+      substrate: mc.store.getKey('substrate') ?? 'sandbox',
+      isolation: mc.store.getKey('isolation') === 'process' ? 'process' : 'in-process',
+      current: false,
+    };
   }
 
   exists(name: string): boolean {
@@ -51,7 +58,7 @@ export class Controller {
   }
 
   /** Create a model; `sandbox` is the only substrate this controller runs today. */
-  add(name: string, substrate: string): ModelController {
+  add(name: string, substrate: string, isolation: 'in-process' | 'process' = 'in-process'): ModelController {
     if (!MODEL_NAME.test(name))
       throw new ApiError(
         'bad-request',
@@ -64,16 +71,26 @@ export class Controller {
         `substrate '${substrate}' is not available yet: use --substrate sandbox`,
       );
     }
-    return this.model(name, true);
+    const mc = this.model(name, true, isolation);
+    mc.store.setKey('isolation', isolation);
+    return mc;
   }
 
   /** An existing model (opened on first use), or, with `create`, a new one. */
-  model(name: string, create = false): ModelController {
+  model(name: string, create = false, isolation?: 'in-process' | 'process'): ModelController {
     let mc = this.models.get(name);
     if (mc) return mc;
     if (!create && !this.exists(name))
       throw new ApiError('not-found', `unknown model '${name}': see 'tsops models'`);
-    mc = ModelController.open(name, join(this.modelsDir, name), { onChange: () => this.changed(name) });
+    const db = join(this.modelsDir, name, 'model.db');
+    // How hooks run is fixed when the model is made; the store says which.
+    const mode =
+      isolation ??
+      (this.exists(name) && peekModelKey(db, 'isolation') === 'process' ? 'process' : 'in-process');
+    mc = ModelController.open(name, join(this.modelsDir, name), {
+      onChange: () => this.changed(name),
+      isolation: mode,
+    });
     this.models.set(name, mc);
     return mc;
   }

@@ -20,6 +20,21 @@ export interface ResolvedRelation {
   key: string;
 }
 
+/** Every charm provides juju-info implicitly (reference/juju-model.md §2.2): what a subordinate attaches to. */
+const JUJU_INFO: EndpointMeta = {
+  name: 'juju-info',
+  role: 'provides',
+  interface: 'juju-info',
+  optional: true,
+  scope: 'global',
+};
+
+function endpointsOf(meta: CharmMeta): Record<string, EndpointMeta> {
+  return Object.hasOwn(meta.endpoints, JUJU_INFO.name)
+    ? meta.endpoints
+    : { ...meta.endpoints, [JUJU_INFO.name]: JUJU_INFO };
+}
+
 export function parseEndpointRef(text: string): EndpointRef {
   const [app, endpoint] = text.split(':');
   if (!app) throw new Error(`'${text}' is not <application>[:<endpoint>]`);
@@ -40,7 +55,7 @@ export function resolveRelation(
     [b, bMeta],
   ] as const) {
     if (ref.endpoint !== undefined) {
-      const ep = meta.endpoints[ref.endpoint];
+      const ep = endpointsOf(meta)[ref.endpoint];
       if (!ep) {
         const known = Object.keys(meta.endpoints).join(', ') || 'none';
         throw new Error(`application '${ref.app}' has no endpoint '${ref.endpoint}' (endpoints: ${known})`);
@@ -51,10 +66,10 @@ export function resolveRelation(
         );
     }
   }
-  const pairs: ResolvedRelation[] = [];
-  for (const ea of Object.values(aMeta.endpoints)) {
+  let pairs: ResolvedRelation[] = [];
+  for (const ea of Object.values(endpointsOf(aMeta))) {
     if (a.endpoint !== undefined && ea.name !== a.endpoint) continue;
-    for (const eb of Object.values(bMeta.endpoints)) {
+    for (const eb of Object.values(endpointsOf(bMeta))) {
       if (b.endpoint !== undefined && eb.name !== b.endpoint) continue;
       if (ea.interface !== eb.interface) continue;
       const roles = `${ea.role}/${eb.role}`;
@@ -78,6 +93,11 @@ export function resolveRelation(
       });
     }
   }
+  // As Juju (and the bundle loader): the implicit juju-info pairs drop out when they make inference ambiguous.
+  const explicit = pairs.filter(
+    (p) => p.provider.endpoint !== JUJU_INFO && p.requirer.endpoint !== JUJU_INFO,
+  );
+  if (pairs.length > 1 && explicit.length > 0) pairs = explicit;
   const show = (r: EndpointRef) => (r.endpoint ? `${r.app}:${r.endpoint}` : r.app);
   if (pairs.length === 0) {
     throw new Error(

@@ -10,10 +10,14 @@ import type { ConfigValue } from '../ops/backend.js';
 import { parseConfigAssignment } from '../ops/meta/config.js';
 import type { CharmMeta } from '../ops/meta/types.js';
 import { SandboxSubstrate } from '../substrates/sandbox/substrate.js';
+import { ProcessIsolation } from './agent/process/isolation.js';
 import { Scheduler, type Clock } from './agent/scheduler.js';
 import { importCharmClass, loadCharm } from './charms.js';
+import { ModelMachines } from './model-machines.js';
+import { addSubordinatesFor, insertUnits, killUnit } from './model-units.js';
 import { parseEndpointRef, resolveRelation } from './endpoints.js';
 import { ApiError } from './api/protocol.js';
+import { resetInFlight } from './store/recovery.js';
 import { Store, type AppRow } from './store/store.js';
 
 export interface ModelControllerOptions {
@@ -21,6 +25,8 @@ export interface ModelControllerOptions {
   concurrency?: number;
   maxBatch?: number;
   onChange?: () => void;
+  /** 'process': every hook runs as a child process with Juju's environment and hook tools (agent/process/). */
+  isolation?: 'in-process' | 'process';
 }
 
 export interface AddApplicationSpec {
@@ -41,6 +47,8 @@ export class ModelController {
   readonly store: Store;
   readonly substrate: SandboxSubstrate;
   readonly scheduler: Scheduler;
+  /** The substrate's machines, following the store. */
+  readonly machines: ModelMachines;
 
   private constructor(
     readonly name: string,
@@ -51,6 +59,7 @@ export class ModelController {
     this.store = new Store(join(dir, 'model.db'));
     this.store.initModel(name, 'sandbox');
     this.substrate = new SandboxSubstrate({ modelDir: dir });
+    this.machines = new ModelMachines(this.store, this.substrate);
     this.scheduler = new Scheduler({
       store: this.store,
       charmClass: async (app) => {
@@ -58,17 +67,22 @@ export class ModelController {
         if (!row) throw new Error(`application ${app} is gone`);
         return importCharmClass(row.charm_path);
       },
-      machine: (unit) => this.substrate.machine(unit.machine),
+      machine: (unit) => this.machines.machine(unit.machine),
+      machineGone: (id) => this.machines.gone(id),
       clock: options.clock,
       concurrency: options.concurrency,
       maxBatch: options.maxBatch,
       onChange: options.onChange,
+      isolation: options.isolation === 'process' ? new ProcessIsolation(join(dir, 'isolation')) : undefined,
     });
   }
 
   /** Open (or create) the model in `dir`; its agents resume where the store says. */
   static open(name: string, dir: string, options: ModelControllerOptions = {}): ModelController {
     const mc = new ModelController(name, dir, options);
+    // Whatever was running when the last controller stopped (or was killed) runs again.
+    resetInFlight(mc.store);
+    mc.machines.reconcile();
     mc.scheduler.kick();
     return mc;
   }
@@ -79,7 +93,8 @@ export class ModelController {
   }
 
   /** Resolves when no hook is pending or running (units in error wait for a resolve or retry). */
-  idle(): Promise<void> {
+  async idle(): Promise<void> {
+    await this.machines.ready();
     return this.scheduler.idle();
   }
 
@@ -143,7 +158,7 @@ export class ModelController {
         'bad-request',
         `'${spec.name}' is a subordinate: its units come with relations, not -n`,
       );
-    this.store.transaction(() => {
+    const created = this.store.transaction(() => {
       this.store.addApp({
         name: spec.name,
         charmPath: spec.charmPath,
@@ -169,8 +184,9 @@ export class ModelController {
           peer: 1,
         });
       }
+      return insertUnits(this.store, spec.name, spec.numUnits);
     });
-    return this.addUnits(spec.name, spec.numUnits);
+    return this.finishUnits(created);
   }
 
   /** Add `count` units of `app`, each on a new machine. */
@@ -181,34 +197,14 @@ export class ModelController {
         'bad-request',
         `'${app}' is a subordinate: relate it to a principal instead of adding units`,
       );
-    const created: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const machine = this.store.addMachine(a.constraints);
-      await this.substrate.createMachine(machine, a.constraints);
-      this.store.transaction(() => {
-        const unit = this.store.addUnit(app, machine, null, addressOf(machine));
-        created.push(unit);
-        if (!this.store.app(app)?.leader) this.store.updateApp(app, { leader: unit });
-        this.addSubordinatesFor(unit);
-      });
-    }
-    this.scheduler.kick();
-    return created;
+    return this.finishUnits(this.store.transaction(() => insertUnits(this.store, app, count)));
   }
 
-  /** A principal unit gets one unit of every subordinate related to its application. */
-  private addSubordinatesFor(principal: string): void {
-    const p = this.store.unit(principal);
-    if (!p) return;
-    for (const r of this.store.relationsOf(p.app)) {
-      if (r.scope !== 'container' || r.life !== 'alive' || r.peer) continue;
-      const subApp = r.app1 === p.app ? r.app2 : r.app1;
-      const sub = this.store.app(subApp);
-      if (!sub || !this.store.meta(sub).subordinate) continue;
-      if (this.store.units(subApp).some((u) => u.principal === principal)) continue;
-      const unit = this.store.addUnit(subApp, p.machine, principal, p.address);
-      if (!this.store.app(subApp)?.leader) this.store.updateApp(subApp, { leader: unit });
-    }
+  /** After the commit: the substrate side (idempotent; a restart redoes what a crash cut short). */
+  private async finishUnits(created: Array<{ unit: string; machine: string }>): Promise<string[]> {
+    for (const c of created) await this.machines.machine(c.machine);
+    this.scheduler.kick();
+    return created.map((c) => c.unit);
   }
 
   /** Mark units dying: they run departed/broken, stop and remove, then disappear. */
@@ -223,22 +219,10 @@ export class ModelController {
         );
     }
     this.store.transaction(() => {
-      for (const name of units) this.killUnit(name);
+      for (const name of units) killUnit(this.store, name);
     });
     this.scheduler.kick();
     return units;
-  }
-
-  private killUnit(name: string): void {
-    const u = this.store.unit(name);
-    if (!u || u.life !== 'alive') return;
-    this.store.updateUnit(name, { life: 'dying' });
-    for (const s of this.store.units().filter((x) => x.principal === name)) this.killUnit(s.name);
-    const app = this.store.app(u.app);
-    if (app?.leader === name) {
-      const next = this.store.units(u.app).find((x) => x.life === 'alive');
-      this.store.updateApp(u.app, { leader: next?.name ?? null });
-    }
   }
 
   removeApplication(app: string): void {
@@ -246,7 +230,7 @@ export class ModelController {
     this.store.transaction(() => {
       this.store.updateApp(app, { life: 'dying' });
       for (const r of this.store.relationsOf(app)) this.killRelation(r.id);
-      for (const u of this.store.units(app)) this.killUnit(u.name);
+      for (const u of this.store.units(app)) killUnit(this.store, u.name);
       if (this.store.units(app).length === 0) this.store.deleteApp(app);
     });
     this.scheduler.kick();
@@ -265,8 +249,15 @@ export class ModelController {
     } catch (e) {
       throw new ApiError('bad-request', (e as Error).message);
     }
-    if (this.store.relations().some((r) => r.key === resolved.key && r.life === 'alive')) {
-      throw new ApiError('conflict', `${resolved.key.replace(' ', ' and ')} are already related`);
+    const same = this.store.relations().find((r) => r.key === resolved.key);
+    if (same) {
+      const pair = resolved.key.replace(' ', ' and ');
+      throw new ApiError(
+        'conflict',
+        same.life === 'alive'
+          ? `${pair} are already related`
+          : `${pair} are still being unrelated: wait for 'tsops wait', then integrate again`,
+      );
     }
     for (const side of [resolved.provider, resolved.requirer]) {
       const limit = side.endpoint.limit;
@@ -301,7 +292,7 @@ export class ModelController {
       if (resolved.scope === 'container') {
         for (const app of [resolved.provider.app, resolved.requirer.app]) {
           for (const u of this.store.units(app))
-            if (!u.principal && u.life === 'alive') this.addSubordinatesFor(u.name);
+            if (!u.principal && u.life === 'alive') addSubordinatesFor(this.store, u.name);
         }
       }
       return rid;
@@ -349,7 +340,7 @@ export class ModelController {
       for (const app of [r.app1, r.app2]) {
         const row = this.store.app(app);
         if (row && this.store.meta(row).subordinate)
-          for (const u of this.store.units(app)) this.killUnit(u.name);
+          for (const u of this.store.units(app)) killUnit(this.store, u.name);
       }
     }
   }
@@ -362,7 +353,11 @@ export class ModelController {
     const config = this.store.appConfig(a);
     const changed: string[] = [];
     for (const k of reset) {
-      if (!(k in meta.config)) throw new ApiError('bad-request', `unknown config option '${k}' of '${app}'`);
+      if (!Object.hasOwn(meta.config, k)) {
+        const names = Object.keys(meta.config);
+        const declared = names.length ? `declares: ${names.join(', ')}` : 'declares no config options';
+        throw new ApiError('bad-request', `unknown config option '${k}' (charm '${meta.name}' ${declared})`);
+      }
     }
     const parsed: Record<string, ConfigValue> = {};
     for (const [k, v] of Object.entries(values)) {
@@ -384,10 +379,4 @@ export class ModelController {
     this.scheduler.kick(this.store.units(app).map((u) => u.name));
     return changed;
   }
-}
-
-/** A stable private address per sandbox machine. */
-export function addressOf(machine: string): string {
-  const n = Number(machine);
-  return `10.${20 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${(n % 256) + 1}`;
 }

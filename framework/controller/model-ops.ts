@@ -60,21 +60,6 @@ export function planCharmDeploy(mc: ModelController, c: CharmDeploy): ChangeView
   return { kind: 'addApplication', description: `deploy ${charm.path} as ${name} ×${units}` };
 }
 
-/**
- * Refuse `--reset` keys the charm does not declare, naming those it does. (An `in`
- * check would let `constructor` or `toString` through as if they were options.)
- */
-export function checkResetKeys(mc: ModelController, app: string, keys: string[]): void {
-  const a = mc.store.app(app);
-  if (!a) return; // setConfig reports the unknown application
-  const meta = mc.store.meta(a);
-  const unknown = keys.find((k) => !Object.hasOwn(meta.config, k));
-  if (unknown === undefined) return;
-  const names = Object.keys(meta.config);
-  const declared = names.length ? `declares: ${names.join(', ')}` : 'declares no config options';
-  throw new ApiError('bad-request', `unknown config option '${unknown}' (charm '${meta.name}' ${declared})`);
-}
-
 export function configView(mc: ModelController, app: string): ConfigOptionView[] {
   const a = mc.store.app(app);
   if (!a) throw new ApiError('not-found', `unknown application '${app}': see 'tsops status'`);
@@ -199,7 +184,7 @@ export function secretViews(mc: ModelController): SecretView[] {
 export async function execOnUnit(mc: ModelController, unit: string, argv: string[]): Promise<ExecView> {
   const u = mc.store.unit(unit);
   if (!u) throw new ApiError('not-found', `unknown unit '${unit}': see 'tsops status'`);
-  const machine = await mc.substrate.machine(u.machine);
+  const machine = await mc.machines.machine(u.machine);
   const r = await machine.exec(argv, { check: false });
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }

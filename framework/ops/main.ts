@@ -14,6 +14,7 @@ import { runAfterSnapshot } from './dispatch/snapshot.js';
 import { runDispatch, type CharmClass, type DispatchResult } from './dispatch/run.js';
 import { JsonFileStateStore } from './framework/storage.js';
 import { Redactor, createLogger } from './log.js';
+import { AgentMachine, agentMachineAddress } from './machine/agent.js';
 import { HostMachine } from './machine/host.js';
 import type { Machine } from './machine.js';
 import type { CharmMeta } from './meta/types.js';
@@ -25,7 +26,10 @@ export interface MainOptions {
   /** Metadata; default: the charm directory's build/charm.json or charm.yaml. */
   meta?: CharmMeta;
   env?: NodeJS.ProcessEnv;
-  /** The machine; default: the real host (apt, systemd). */
+  /**
+   * The machine; default: the real host (apt, systemd), or the unit's machine at the
+   * tsops controller that runs this hook when it sets TSOPS_MACHINE=agent (machine/agent.ts).
+   */
   machine?: Machine;
 }
 
@@ -53,7 +57,7 @@ export async function main<C extends CharmBase>(
       charmClass,
       meta,
       backend,
-      machine: options.machine ?? new HostMachine({ env }),
+      machine: options.machine ?? defaultMachine(env),
       store: new JsonFileStateStore(join(charmDir, UNIT_STATE_FILE)),
       event,
       logger,
@@ -71,6 +75,11 @@ export async function main<C extends CharmBase>(
   }
   process.exitCode = result.exitCode;
   return result.exitCode;
+}
+
+function defaultMachine(env: NodeJS.ProcessEnv): Machine {
+  const agent = agentMachineAddress(env);
+  return agent ? new AgentMachine(agent) : new HostMachine({ env });
 }
 
 /**

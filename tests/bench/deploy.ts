@@ -14,6 +14,7 @@ const CHARMS = fileURLToPath(new URL('../fixtures/charms', import.meta.url));
 
 interface Result {
   n: number;
+  isolation: string;
   settle_s: number;
   hooks: number;
   hooks_per_s: number;
@@ -22,11 +23,11 @@ interface Result {
   dispatches: number;
 }
 
-async function run(n: number): Promise<Result> {
+async function run(n: number, isolation: 'in-process' | 'process'): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), `tsops-bench-${n}-`));
   let peak = process.memoryUsage().rss;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const mc = ModelController.open('bench', dir, { concurrency: 64 });
+  const mc = ModelController.open('bench', dir, { concurrency: 64, isolation });
   const started = performance.now();
   try {
     await mc.deployCharm({
@@ -55,6 +56,7 @@ async function run(n: number): Promise<Result> {
     const dispatches = [...mc.scheduler.dispatches.values()].reduce((a, b) => a + b, 0);
     return {
       n,
+      isolation,
       settle_s: Number(settle.toFixed(2)),
       hooks,
       hooks_per_s: Math.round(hooks / settle),
@@ -69,16 +71,19 @@ async function run(n: number): Promise<Result> {
   }
 }
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((x) => Number.isInteger(x) && x > 0);
+// Sizes as arguments; `--isolation process` runs every hook as a child process (default size then: 100).
+const args = process.argv.slice(2);
+const isolation =
+  args[args.indexOf('--isolation') + 1] === 'process' && args.includes('--isolation')
+    ? 'process'
+    : 'in-process';
+const sizes = args.map(Number).filter((x) => Number.isInteger(x) && x > 0);
 const results: Result[] = [];
-for (const n of sizes.length ? sizes : [10, 100, 1000]) {
-  const r = await run(n);
+for (const n of sizes.length ? sizes : isolation === 'process' ? [100] : [10, 100, 1000]) {
+  const r = await run(n, isolation);
   results.push(r);
   process.stdout.write(
-    `N=${String(r.n).padEnd(5)} settled in ${r.settle_s.toFixed(2)} s  hooks ${r.hooks} (${r.hooks_per_s}/s)  dispatches ${r.dispatches}  hub dispatches ${r.hub_dispatches}  peak RSS ${r.peak_rss_mb} MB\n`,
+    `N=${String(r.n).padEnd(5)} ${r.isolation.padEnd(10)} settled in ${r.settle_s.toFixed(2)} s  hooks ${r.hooks} (${r.hooks_per_s}/s)  dispatches ${r.dispatches}  hub dispatches ${r.hub_dispatches}  peak RSS ${r.peak_rss_mb} MB\n`,
   );
 }
 for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -40,11 +40,21 @@ describe('requests built from arguments', () => {
     writeFileSync(join(dir, 'o.yaml'), 'applications: {}\n');
     const r = await tsops(['-m', 'lab', 'deploy', 'b.yaml', '--overlay', 'o.yaml', '--substrate', 'netns'], {
       'models.list': () => [],
-      'models.add': (p) => ({ name: p.name, uuid: 'u', substrate: p.substrate ?? 'sandbox', current: false }),
+      'models.add': (p) => ({
+        name: p.name,
+        uuid: 'u',
+        substrate: p.substrate ?? 'sandbox',
+        isolation: p.isolation ?? 'in-process',
+        current: false,
+      }),
       deploy: () => ({ changes: [{ kind: 'addApplication', description: 'deploy application demo' }] }),
     });
     expect(r.err).toBe('');
-    expect(paramsOf(r.calls, 'models.add')).toEqual({ name: 'lab', substrate: 'netns' });
+    expect(paramsOf(r.calls, 'models.add')).toEqual({
+      name: 'lab',
+      substrate: 'netns',
+      isolation: 'in-process',
+    });
     expect(paramsOf(r.calls, 'deploy')).toEqual({
       model: 'lab',
       bundle: { path: join(dir, 'b.yaml'), overlays: [join(dir, 'o.yaml')] },
@@ -57,7 +67,15 @@ describe('requests built from arguments', () => {
     const r = await tsops(
       ['deploy', 'slurmd', 'compute', '-n', '3', '--config', 'a=b=c', '--to', '0,1', '--dry-run'],
       {
-        'models.list': () => [{ name: 'default', uuid: 'u', substrate: 'sandbox', current: true }],
+        'models.list': () => [
+          {
+            name: 'default',
+            uuid: 'u',
+            substrate: 'sandbox',
+            isolation: 'in-process' as const,
+            current: true,
+          },
+        ],
         deploy: () => ({ changes: [] }),
       },
     );
@@ -108,7 +126,9 @@ describe('API errors', () => {
 
 describe('current model', () => {
   it('models switch records it, and later commands use it unless -m is given', async () => {
-    const list = () => [{ name: 'lab', uuid: 'u', substrate: 'sandbox', current: false }];
+    const list = () => [
+      { name: 'lab', uuid: 'u', substrate: 'sandbox', isolation: 'in-process' as const, current: false },
+    ];
     const sw = await tsops(['models', 'switch', 'lab'], { 'models.list': list });
     expect(sw.out).toBe('default -> lab\n');
     expect(readFileSync(join(dir, 'current-model'), 'utf8')).toBe('lab\n');

@@ -40,7 +40,8 @@ afterAll(async () => {
     const info = await readControllerInfo(controllerFiles(home).info);
     if (info !== undefined) pids.add(info.pid);
   }
-  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  // (runDaemon's test runs the daemon inside this process: never kill ourselves.)
+  for (const pid of pids) if (pid !== process.pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
@@ -161,7 +162,15 @@ describe('runDaemon', () => {
       home,
       async () => ({
         handlers: {
-          'models.list': async () => [{ name: 'default', uuid: 'u', substrate: 'sandbox', current: true }],
+          'models.list': async () => [
+            {
+              name: 'default',
+              uuid: 'u',
+              substrate: 'sandbox',
+              isolation: 'in-process' as const,
+              current: true,
+            },
+          ],
         },
         streams: {},
         close: async () => void (closed = true),
@@ -174,7 +183,7 @@ describe('runDaemon', () => {
     expect(info?.pid).toBe(process.pid);
     const client = await ApiClient.connect(`ws://127.0.0.1:${info?.port ?? 0}`, await readToken(files.token));
     await expect(client.call('models.list', {})).resolves.toEqual([
-      { name: 'default', uuid: 'u', substrate: 'sandbox', current: true },
+      { name: 'default', uuid: 'u', substrate: 'sandbox', isolation: 'in-process', current: true },
     ]);
     await client.shutdown();
     await running;

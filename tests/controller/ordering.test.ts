@@ -119,14 +119,21 @@ describe('config change', () => {
 });
 
 describe('remove-unit and leader loss', () => {
-  it('the leaving unit departs, breaks, stops and is removed; a new leader is elected', async () => {
-    await deploy('hub', 2);
-    hooks('hub/0');
-    hooks('hub/1');
+  it('the leaving unit departs, stops and is removed; the new leader gets leader-elected, the others leader-settings-changed', async () => {
+    await deploy('hub', 3);
+    for (const u of ['hub/0', 'hub/1', 'hub/2']) hooks(u);
     mc.removeUnits(['hub/0']);
     await mc.idle();
-    expect(hooks('hub/0')).toEqual(['hub-peers-relation-departed', 'stop', 'remove']);
-    expect(hooks('hub/1')).toEqual(['leader-elected', 'hub-peers-relation-departed']);
+    expect(hooks('hub/0')).toEqual([
+      'hub-peers-relation-departed',
+      'hub-peers-relation-departed',
+      'stop',
+      'remove',
+    ]);
+    // Leadership and departure come in no particular order relative to each other.
+    expect([...hooks('hub/1')].sort()).toEqual(['hub-peers-relation-departed', 'leader-elected']);
+    expect([...hooks('hub/2')].sort()).toEqual(['hub-peers-relation-departed', 'leader-settings-changed']);
     expect(mc.store.unit('hub/0')).toBeUndefined();
+    expect(mc.store.app('hub')?.leader).toBe('hub/1');
   });
 });

@@ -55,7 +55,8 @@ describe('exec emulation', () => {
     expect((await run(['ls', '-a', '/etc/slurm'])).stdout).toBe(
       '.\n..\n.hidden\nslurm.conf\nslurmdbd.conf\n',
     );
-    expect((await run(['ls'], { cwd: '/etc' })).stdout).toBe('slurm\n');
+    // A new machine has Debian's base files (os-release, apt sources, hostname) besides what the test wrote.
+    expect((await run(['ls'], { cwd: '/etc' })).stdout).toBe('apt\nhostname\nos-release\nslurm\n');
     const long = await run(['ls', '-l', '/etc/slurm']);
     const lines = long.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^total \d+$/);
@@ -66,7 +67,7 @@ describe('exec emulation', () => {
     );
     const two = await run(['ls', '/etc/slurm/slurm.conf', '/etc', '/nope']);
     expect(two.exitCode).toBe(2);
-    expect(two.stdout).toBe('/etc/slurm/slurm.conf\n\n/etc:\nslurm\n');
+    expect(two.stdout).toBe('/etc/slurm/slurm.conf\n\n/etc:\napt\nhostname\nos-release\nslurm\n');
     expect(two.stderr).toBe("ls: cannot access '/nope': No such file or directory\n");
   });
 

@@ -12,6 +12,12 @@ import { examples } from '../help.js';
 import { Opts } from '../opts.js';
 
 type Substrate = 'sandbox' | 'netns';
+type Isolation = 'in-process' | 'process';
+
+function isolationOf(o: Opts): Isolation | undefined {
+  const s = o.string('isolation');
+  return s === 'in-process' || s === 'process' ? s : undefined;
+}
 
 function substrateOf(o: Opts): Substrate | undefined {
   const s = o.string('substrate');
@@ -23,6 +29,7 @@ async function ensureModel(
   ctx: CliContext,
   model: string,
   substrate: Substrate | undefined,
+  isolation: Isolation | undefined,
   dryRun: boolean,
 ) {
   const models = await ctx.call('models.list', {});
@@ -33,12 +40,23 @@ async function ensureModel(
         `model '${model}' runs on ${found.substrate}, not ${substrate}: ` +
           `add a model with 'tsops models add <name> --substrate ${substrate}'`,
       );
+    if (isolation && found.isolation !== isolation)
+      throw new CliError(
+        `model '${model}' runs hooks ${found.isolation}, not ${isolation}: ` +
+          `add a model with 'tsops models add <name> --isolation ${isolation}'`,
+      );
     return;
   }
   if (dryRun)
     throw new CliError(`model '${model}' does not exist yet: deploy without --dry-run to create it`);
-  await ctx.call('models.add', { name: model, substrate: substrate ?? 'sandbox' });
-  ctx.out(`added model '${model}' (${substrate ?? 'sandbox'})`);
+  await ctx.call('models.add', {
+    name: model,
+    substrate: substrate ?? 'sandbox',
+    isolation: isolation ?? 'in-process',
+  });
+  ctx.out(
+    `added model '${model}' (${substrate ?? 'sandbox'}${isolation === 'process' ? ', hooks in child processes' : ''})`,
+  );
 }
 
 /** Build the deploy request from the arguments (exported for tests). */
@@ -103,6 +121,12 @@ export function register(program: Command, ctx: CliContext): void {
         'netns',
       ]),
     )
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'how hooks run, when the model is new: in-process, or process (one dispatch per hook, as under Juju)',
+      ).choices(['in-process', 'process']),
+    )
     .option('--dry-run', 'print the changes without applying them')
     .addHelpText(
       'after',
@@ -121,7 +145,7 @@ export function register(program: Command, ctx: CliContext): void {
       const ref = params.charm?.ref;
       if (ref !== undefined && isAbsolute(ref) && !existsSync(ref))
         throw new CliError(`no such charm folder: ${ref}`);
-      await ensureModel(ctx, model, substrateOf(o), params.dryRun ?? false);
+      await ensureModel(ctx, model, substrateOf(o), isolationOf(o), params.dryRun ?? false);
       const { changes } = await ctx.call('deploy', params);
       ctx.out(formatChanges(changes, { dryRun: params.dryRun ?? false }));
     });

@@ -31,12 +31,31 @@ export function register(program: Command, ctx: CliContext): void {
         .choices(['sandbox', 'netns'])
         .default('sandbox'),
     )
-    .addHelpText('after', examples('tsops models add lab', 'tsops models add cluster --substrate netns'))
+    .addOption(
+      new Option(
+        '--isolation <mode>',
+        'how hooks run: in-process, or process (one dispatch per hook, as under Juju)',
+      )
+        .choices(['in-process', 'process'])
+        .default('in-process'),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tsops models add lab',
+        'tsops models add cluster --substrate netns',
+        'tsops models add strict --isolation process',
+      ),
+    )
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const substrate = Opts.of(cmd).string('substrate') === 'netns' ? 'netns' : 'sandbox';
-      const info = await ctx.call('models.add', { name: checkModelName(name), substrate });
+      const o = Opts.of(cmd);
+      const substrate = o.string('substrate') === 'netns' ? 'netns' : 'sandbox';
+      const isolation = o.string('isolation') === 'process' ? 'process' : 'in-process';
+      const info = await ctx.call('models.add', { name: checkModelName(name), substrate, isolation });
       ctx.setCurrentModel(info.name);
-      ctx.out(`added model '${info.name}' (${info.substrate}); it is now the current model`);
+      ctx.out(
+        `added model '${info.name}' (${info.substrate}, hooks ${info.isolation}); it is now the current model`,
+      );
     });
 
   models

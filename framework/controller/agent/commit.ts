@@ -59,7 +59,10 @@ function removeUnit(store: Store, unit: string): void {
   if (!row) return;
   const app = store.app(row.app);
   if (app && app.life !== 'alive' && store.units(row.app).length === 0) {
-    for (const r of store.relationsOf(row.app)) store.deleteRelation(r.id);
+    // A relation still in a remote unit's scope stays (dying) until that unit has run
+    // departed and broken; its broken marker deletes it.
+    for (const r of store.relationsOf(row.app))
+      if (store.scopeUnits(r.id).length === 0) store.deleteRelation(r.id);
     store.deleteApp(row.app);
   }
   if (!store.units().some((u) => u.machine === row.machine)) store.deleteMachine(row.machine);
@@ -78,8 +81,10 @@ export interface SuccessCommit {
 /** A successful dispatch: buffered writes, unit state, markers and history, atomically. */
 export function commitSuccess(store: Store, c: SuccessCommit): void {
   store.transaction(() => {
-    const exists = store.unit(c.unit) !== undefined;
-    if (exists) {
+    const row = store.unit(c.unit);
+    // An action leaves a unit in error as it was: only resolve or a retry clears it.
+    const errorKept = row?.failed && c.markers.every((m) => m.kind === 'action');
+    if (row) {
       for (const w of c.backend.relationWrites.values()) {
         if (store.relation(w.relation)) store.setDatabag(w.relation, w.owner, w.isApp, w.data);
       }
@@ -87,12 +92,9 @@ export function commitSuccess(store: Store, c: SuccessCommit): void {
       c.backend.secrets.flush();
       store.updateUnit(c.unit, {
         ...(c.unitState !== undefined ? { unit_state: c.unitState } : {}),
-        failed: null,
-        error_message: null,
-        retry_at: null,
-        retries: 0,
-        resolve: null,
-        agent: 'idle',
+        ...(errorKept
+          ? { agent: 'error' }
+          : { failed: null, error_message: null, retry_at: null, retries: 0, resolve: null, agent: 'idle' }),
         activity: null,
         update_due: c.nextUpdateStatus,
       });

@@ -36,8 +36,13 @@ export interface UnitView {
   dying: boolean;
   installed: boolean;
   started: boolean;
-  /** 'leader' | 'follower' as last told to the charm; null before the first leadership hook. */
+  /**
+   * The leadership last told to the charm, `leader:<unit>` or `follower:<leader unit>`;
+   * null before the first leadership hook. A new leader means a new value for every unit.
+   */
   leaderSeen: string | null;
+  /** The application's leader now (null while none is elected). */
+  leader: string | null;
   isLeader: boolean;
   configHash: string;
   configSeen: string | null;
@@ -53,7 +58,7 @@ export interface UnitView {
 export type Marker =
   | { kind: 'installed' }
   | { kind: 'created'; relation: number }
-  | { kind: 'leader'; value: 'leader' | 'follower' }
+  | { kind: 'leader'; value: string }
   | { kind: 'config'; hash: string }
   | { kind: 'started' }
   | { kind: 'seen'; relation: number; remote: string; isApp: boolean; version: number }
@@ -104,7 +109,8 @@ export function planNext(v: UnitView): PlannedEvent[] {
     if (!r.created && !r.dying)
       out.push({ event: rel(r, 'created'), marker: { kind: 'created', relation: r.id } });
   }
-  const leadership = v.isLeader ? 'leader' : 'follower';
+  // Juju: the new leader gets leader-elected, the others leader-settings-changed.
+  const leadership = `${v.isLeader ? 'leader' : 'follower'}:${v.leader ?? ''}`;
   if (v.leaderSeen !== leadership) {
     out.push({
       event: hook(v.isLeader ? 'leader-elected' : 'leader-settings-changed'),

@@ -1,17 +1,21 @@
 /**
  * Running one unit's planned events: in-process through runDispatch, batched when
  * several are pending (collect-status and commit once), falling back to one event
- * per dispatch when a batch fails so the failing hook is known exactly.
+ * per dispatch when a batch fails so the failing hook is known exactly. With process
+ * isolation each event runs alone in a child process (process/isolation.ts), as under
+ * Juju; both ways commit the same buffered writes, unit state and markers.
  */
 import type { CharmBase } from '../../ops/charm.js';
 import type { CharmClass } from '../../ops/dispatch/run.js';
 import { runDispatch } from '../../ops/dispatch/run.js';
 import type { Logger } from '../../ops/log.js';
+import type { CharmMeta } from '../../ops/meta/types.js';
 import type { Machine } from '../../ops/machine.js';
 import type { Store, UnitRow } from '../store/store.js';
 import { ControllerBackend, type ActionState } from './backend.js';
 import { applyMarkers, commitFailure, commitSuccess } from './commit.js';
 import { isNoop, type PlannedEvent } from './plan.js';
+import type { ProcessIsolation } from './process/isolation.js';
 import { BufferedStateStore } from './unit-state.js';
 
 export interface RunContext {
@@ -23,6 +27,8 @@ export interface RunContext {
   updateStatusInterval: number;
   /** Delay before retrying a failed hook, or null when retries are off. */
   retryDelay: (retries: number) => number | null;
+  /** Run each hook as a child process through the packed charm (`--isolation process`). */
+  process?: ProcessIsolation;
 }
 
 export type RunOutcome = 'ok' | 'error';
@@ -37,6 +43,7 @@ export async function runPlanned(
   unit: UnitRow,
   planned: PlannedEvent[],
 ): Promise<RunOutcome> {
+  if (ctx.process) return runOneByOne(ctx, unit, planned);
   const events = planned.filter((p) => !isNoop(p.event));
   if (events.length === 0) {
     applyMarkers(
@@ -60,6 +67,30 @@ export async function runPlanned(
   }
   const first = planned.find((p) => !isNoop(p.event));
   return first ? fail(ctx, unit, first, outcome.retries) : 'ok';
+}
+
+/** One event per dispatch (process isolation): marker-only entries ride with the next event's commit. */
+async function runOneByOne(ctx: RunContext, unit: UnitRow, planned: PlannedEvent[]): Promise<RunOutcome> {
+  let current = unit;
+  let batch: PlannedEvent[] = [];
+  for (const p of planned) {
+    batch.push(p);
+    if (isNoop(p.event)) continue;
+    const outcome = await dispatchOnce(ctx, current, batch);
+    if (!outcome.ok) return fail(ctx, current, p, outcome.retries);
+    batch = [];
+    const next = ctx.store.unit(unit.name);
+    // Gone, or dying since the plan was made: the scheduler plans again from the store.
+    if (!next || next.life !== current.life) return 'ok';
+    current = next;
+  }
+  if (batch.length > 0)
+    applyMarkers(
+      ctx.store,
+      unit.name,
+      batch.map((p) => p.marker),
+    );
+  return 'ok';
 }
 
 function fail(ctx: RunContext, unit: UnitRow, p: PlannedEvent, retries: number): RunOutcome {
@@ -101,61 +132,44 @@ async function dispatchOnce(
     store.db.prepare("UPDATE tasks SET status = 'running' WHERE id = ?").run(task.id);
   }
   const backend = new ControllerBackend(store, unit.name, meta, action);
-  const unitState = new BufferedStateStore(unit.unit_state, unit.name);
-  const log = (level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR') => (message: string) =>
-    backend.jujuLog(level, message);
-  const logger: Logger = {
-    debug: log('DEBUG'),
-    info: log('INFO'),
-    warn: log('WARNING'),
-    error: log('ERROR'),
-  };
   const started = Date.now();
   store.updateUnit(unit.name, { agent: 'executing', activity: hookName(events[0] ?? planned[0]!) });
-  const result = await runDispatch({
-    charmClass: ctx.charmClass,
-    meta,
-    backend,
-    machine: ctx.machine,
-    store: unitState,
-    events: events.map((p) => p.event),
-    logger,
-  });
+  const result = ctx.process
+    ? await runAsProcess(ctx, ctx.process, unit, app.charm_path, events, backend)
+    : await runHere(ctx, meta, unit, events, backend);
   if (action && actionEvent) {
     // A failed action never puts the unit in error (juju-contract.md §11).
-    const failure =
-      result.exitCode !== 0
-        ? result.error instanceof Error
-          ? result.error.message
-          : 'action failed'
-        : action.failure;
-    store.finishTask(
-      action.id,
-      failure === undefined ? 'completed' : 'failed',
-      failure ?? '',
-      unflatten(action.results),
-      action.log,
-    );
-    if (result.exitCode === 0) {
-      commitSuccess(store, {
-        unit: unit.name,
-        backend,
-        unitState: savedState(unitState),
-        markers: [actionEvent.marker],
-        hooks: [hookName(actionEvent)],
-        started,
-        nextUpdateStatus: ctx.now() + ctx.updateStatusInterval * 1000,
-      });
-    } else {
-      store.updateUnit(unit.name, { agent: unit.failed ? 'error' : 'idle', activity: null });
-    }
+    const failure = result.exitCode !== 0 ? (result.error ?? 'action failed') : action.failure;
+    // The task's outcome and what the action wrote land together, or not at all.
+    store.transaction(() => {
+      store.finishTask(
+        action.id,
+        failure === undefined ? 'completed' : 'failed',
+        failure ?? '',
+        unflatten(action.results),
+        action.log,
+      );
+      if (result.exitCode === 0) {
+        commitSuccess(store, {
+          unit: unit.name,
+          backend,
+          unitState: result.unitState,
+          markers: [actionEvent.marker],
+          hooks: [hookName(actionEvent)],
+          started,
+          nextUpdateStatus: ctx.now() + ctx.updateStatusInterval * 1000,
+        });
+      } else {
+        store.updateUnit(unit.name, { agent: unit.failed ? 'error' : 'idle', activity: null });
+      }
+    });
     return { ok: true, retries: unit.retries };
   }
   if (result.exitCode === 0) {
     commitSuccess(store, {
       unit: unit.name,
       backend,
-      unitState: savedState(unitState),
+      unitState: result.unitState,
       markers: planned.map((p) => p.marker),
       hooks: events.map(hookName),
       started,
@@ -166,8 +180,94 @@ async function dispatchOnce(
   return { ok: false, retries: unit.retries };
 }
 
-function savedState(s: BufferedStateStore): string | undefined {
-  return s.saved ? JSON.stringify(s.saved) : undefined;
+/** How a dispatch ended, whichever way it ran. */
+interface Executed {
+  exitCode: number;
+  /** Why it failed, in a line (an action's failure message). */
+  error?: string;
+  /** The unit state to commit (JSON), when the dispatch saved one. */
+  unitState: string | undefined;
+}
+
+async function runHere(
+  ctx: RunContext,
+  meta: CharmMeta,
+  unit: UnitRow,
+  events: PlannedEvent[],
+  backend: ControllerBackend,
+): Promise<Executed> {
+  const unitState = new BufferedStateStore(unit.unit_state, unit.name);
+  const log = (level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR') => (message: string) =>
+    backend.jujuLog(level, message);
+  const logger: Logger = {
+    debug: log('DEBUG'),
+    info: log('INFO'),
+    warn: log('WARNING'),
+    error: log('ERROR'),
+  };
+  const result = await runDispatch({
+    charmClass: ctx.charmClass,
+    meta,
+    backend,
+    machine: ctx.machine,
+    store: unitState,
+    events: events.map((p) => p.event),
+    logger,
+  });
+  return {
+    exitCode: result.exitCode,
+    ...(result.error instanceof Error ? { error: result.error.message } : {}),
+    unitState: unitState.saved ? JSON.stringify(unitState.saved) : undefined,
+  };
+}
+
+/** One event in a child process; its stdout goes to the model log at DEBUG, stderr at WARNING (as Juju does). */
+async function runAsProcess(
+  ctx: RunContext,
+  isolation: ProcessIsolation,
+  unit: UnitRow,
+  charmPath: string,
+  events: PlannedEvent[],
+  backend: ControllerBackend,
+): Promise<Executed> {
+  const [only, ...more] = events;
+  if (!only || more.length > 0) throw new Error('process isolation runs exactly one event per dispatch');
+  const entity = `unit-${unit.name.replace('/', '-')}`;
+  const module = `unit.${unit.name}.${hookName(only)}`;
+  let r;
+  try {
+    r = await isolation.run({
+      unit,
+      charmPath,
+      event: only.event,
+      backend,
+      machine: ctx.machine,
+      unitState: unit.unit_state,
+    });
+  } catch (e) {
+    // The charm could not be packed or started: the hook fails like any other.
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.store.addLog(entity, 'ERROR', module, message);
+    return { exitCode: 1, error: message, unitState: undefined };
+  }
+  for (const [text, level] of [
+    [r.stdout, 'DEBUG'],
+    [r.stderr, 'WARNING'],
+  ] as const) {
+    for (const line of text.split('\n')) if (line.trim()) ctx.store.addLog(entity, level, module, line);
+  }
+  ctx.store.addLog(
+    entity,
+    'DEBUG',
+    'juju.worker.uniter.operation',
+    `ran "${hookName(only)}" (via dispatch): exit ${r.exitCode}, ${r.calls} hook tool and machine calls`,
+  );
+  const lastError = r.stderr.trim().split('\n').pop();
+  return {
+    exitCode: r.exitCode,
+    ...(r.exitCode !== 0 ? { error: lastError || `the hook exited with code ${r.exitCode}` } : {}),
+    unitState: r.unitState,
+  };
 }
 
 /** `{'a.b': '1'}` → `{a: {b: '1'}}`, as Juju shows action results. */

@@ -8,7 +8,8 @@ import type { CharmClass } from '../../ops/dispatch/run.js';
 import type { Machine } from '../../ops/machine.js';
 import type { Store, UnitRow } from '../store/store.js';
 import { applyMarkers } from './commit.js';
-import { planNext, type Marker, type PlannedEvent } from './plan.js';
+import { planNext, type Marker, type PlannedEvent, type UnitView } from './plan.js';
+import type { ProcessIsolation } from './process/isolation.js';
 import { runPlanned } from './runner.js';
 import { loadUnitView } from './view.js';
 
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   charmClass(app: string): Promise<CharmClass<CharmBase>>;
   /** The Machine a unit lives on. */
   machine(unit: UnitRow): Promise<Machine>;
+  /** A removed unit's machine left the store (its last unit went): remove it from the substrate. */
+  machineGone?(machine: string): Promise<void>;
   clock?: Clock;
   /** Units dispatching at once. */
   concurrency?: number;
@@ -29,6 +32,8 @@ export interface SchedulerOptions {
   maxBatch?: number;
   /** Called after every dispatch and status change (API subscriptions). */
   onChange?: () => void;
+  /** Run every hook as a child process (`--isolation process`); in-process when absent. */
+  isolation?: ProcessIsolation;
 }
 
 const MIN_RETRY_MS = 5_000;
@@ -51,6 +56,27 @@ function parseFailed(text: string | null): FailedRecord | undefined {
   if (typeof v !== 'object' || v === null || !('hook' in v) || !('markers' in v) || !Array.isArray(v.markers))
     return undefined;
   return { hook: String(v.hook), markers: v.markers as Marker[] };
+}
+
+/** A unit in error retries when resolved with retry or when its backoff is over. */
+function retryDue(u: UnitRow, now: number): boolean {
+  return u.resolve === 'retry' || (u.retry_at !== null && now >= u.retry_at);
+}
+
+/** Hooks the plan asks for by comparing a value that can move back (config, leadership). */
+const FLIPPABLE = new Set(['config-changed', 'leader-elected', 'leader-settings-changed']);
+
+/**
+ * A due retry whose hook the model no longer asks for (the config was set back, the
+ * leadership flipped back) runs that hook again anyway, as Juju re-runs a failed hook.
+ * Every other hook is planned again for as long as it is still owed.
+ */
+function rerunFailed(failed: FailedRecord | undefined, view: UnitView): PlannedEvent[] {
+  const hook = failed?.hook;
+  if (!hook || !FLIPPABLE.has(hook)) return [];
+  const marker: Marker =
+    hook === 'config-changed' ? { kind: 'config', hash: view.configHash } : { kind: 'update-status' };
+  return [{ event: { kind: 'hook', name: hook }, marker }];
 }
 
 export class Scheduler {
@@ -119,8 +145,7 @@ export class Scheduler {
       const failed = parseFailed(u.failed);
       if (u.resolve === 'skip' && failed)
         return [{ event: { kind: 'hook', name: 'noop' }, marker: { kind: 'update-status' } }];
-      const retryDue = u.resolve === 'retry' || (u.retry_at !== null && now >= u.retry_at);
-      if (!retryDue) {
+      if (!retryDue(u, now)) {
         const t = view.tasks[0];
         return t
           ? [
@@ -133,7 +158,24 @@ export class Scheduler {
       }
     }
     const plan = planNext(view);
+    if (u.failed && plan.length === 0) return rerunFailed(parseFailed(u.failed), view);
     return plan.slice(0, this.opts.maxBatch ?? 1000);
+  }
+
+  /** The unit is out of error; with `markers`, the failed hook counts as run (resolve --no-retry). */
+  private clearError(u: UnitRow, markers: readonly Marker[]): void {
+    const store = this.opts.store;
+    store.transaction(() => {
+      applyMarkers(store, u.name, markers);
+      store.updateUnit(u.name, {
+        failed: null,
+        error_message: null,
+        retry_at: null,
+        retries: 0,
+        resolve: null,
+        agent: 'idle',
+      });
+    });
   }
 
   private pass(): void {
@@ -162,21 +204,19 @@ export class Scheduler {
         continue;
       }
       if (u.failed && u.resolve === 'skip') {
-        const failed = parseFailed(u.failed);
-        applyMarkers(store, u.name, failed?.markers ?? []);
-        store.updateUnit(u.name, {
-          failed: null,
-          error_message: null,
-          retry_at: null,
-          retries: 0,
-          resolve: null,
-          agent: 'idle',
-        });
-        this.dirty.add(u.name);
+        this.clearError(u, parseFailed(u.failed)?.markers ?? []);
+        // Skipping a failed remove hook removes the unit (and maybe its machine).
+        void this.release(u);
+        // Planned afresh in a pass of its own (a dirty mark alone would wait for the next kick).
+        this.kick([u.name]);
         continue;
       }
       const plan = this.planFor(u, now);
-      if (plan.length === 0) continue;
+      if (plan.length === 0) {
+        // A due retry with nothing to run (what failed is gone with its relation): the error is over.
+        if (u.failed && retryDue(u, now)) this.clearError(u, []);
+        continue;
+      }
       this.start(u, plan);
     }
     this.armTimer();
@@ -187,12 +227,14 @@ export class Scheduler {
     this.running.add(u.name);
     this.dispatches.set(u.name, (this.dispatches.get(u.name) ?? 0) + 1);
     this.hooksRun += plan.length;
-    void this.runUnit(u, plan).finally(() => {
-      this.running.delete(u.name);
-      this.opts.onChange?.();
-      // The unit and everything related to its application may have new work.
-      this.kick(this.affected(u));
-    });
+    void this.runUnit(u, plan)
+      .then(() => this.release(u))
+      .finally(() => {
+        this.running.delete(u.name);
+        this.opts.onChange?.();
+        // The unit and everything related to its application may have new work.
+        this.kick(this.affected(u));
+      });
   }
 
   private async runUnit(u: UnitRow, plan: PlannedEvent[]): Promise<void> {
@@ -207,6 +249,7 @@ export class Scheduler {
           now: () => this.clock.now(),
           updateStatusInterval: cfg.updateStatusInterval,
           retryDelay: (retries) => (cfg.automaticallyRetryHooks ? retryDelayMs(retries) : null),
+          process: this.opts.isolation,
         },
         u,
         plan,
@@ -226,6 +269,19 @@ export class Scheduler {
         activity: null,
         retry_at: null,
       });
+    }
+  }
+
+  /** Once `u` is gone and nothing else is on its machine, the machine goes too (after the commit). */
+  private async release(u: UnitRow): Promise<void> {
+    const store = this.opts.store;
+    if (!this.opts.machineGone || store.unit(u.name) || store.machine(u.machine)) return;
+    try {
+      await this.opts.machineGone(u.machine);
+    } catch (e) {
+      // The directory stays behind; the next open removes what the store does not know.
+      const message = e instanceof Error ? e.message : String(e);
+      store.addLog('controller', 'WARNING', 'controller.agent', `machine ${u.machine}: ${message}`);
     }
   }
 

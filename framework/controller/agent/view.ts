@@ -69,6 +69,7 @@ export function loadUnitView(store: Store, unit: UnitRow, now: number): UnitView
     installed: unit.installed === 1,
     started: unit.started === 1,
     leaderSeen: unit.leader_seen,
+    leader: app?.leader ?? null,
     isLeader: app?.leader === unit.name,
     configHash: configHash(store, unit.app),
     configSeen: unit.config_seen,

@@ -30,7 +30,12 @@ const endpointRef = z
 export const methodParams = {
   'models.list': z.object({}).strict(),
   'models.add': z
-    .object({ name: model, substrate: z.enum(['sandbox', 'netns']).default('sandbox') })
+    .object({
+      name: model,
+      substrate: z.enum(['sandbox', 'netns']).default('sandbox'),
+      /** How hooks run: in the controller's process, or one child process per hook through the charm's dispatch. */
+      isolation: z.enum(['in-process', 'process']).default('in-process'),
+    })
     .strict(),
   'models.destroy': z.object({ name: model }).strict(),
   deploy: z
@@ -106,6 +111,7 @@ export interface ModelInfo {
   name: string;
   uuid: string;
   substrate: string;
+  isolation: 'in-process' | 'process';
   current: boolean;
 }
 

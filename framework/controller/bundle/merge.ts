@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { Problems } from './errors.js';
 import type { RawBundleDoc, RawMachine, RawScalar } from './schema.js';
 import { RELATION_SIDE } from './schema.js';
+import { MAX_CONFIG_VALUE_BYTES } from '../api/methods.js';
 import { below, readFailure, readLimited, report } from './source.js';
 import type { Origin, SourceDoc } from './source.js';
 
@@ -112,7 +113,18 @@ function inline(value: RawScalar, origin: Origin, problems: Problems): RawScalar
   const file = resolve(origin.src.dir, m[2]);
   try {
     const bytes = readLimited(file);
-    return m[1] === 'file' ? bytes.toString('utf8') : bytes.toString('base64');
+    const out = m[1] === 'file' ? bytes.toString('utf8') : bytes.toString('base64');
+    const size = Buffer.byteLength(out, 'utf8');
+    if (size > MAX_CONFIG_VALUE_BYTES) {
+      report(
+        problems,
+        origin,
+        'value',
+        `include-${m[1]}://${m[2]} gives ${size} bytes; a config value holds at most ${MAX_CONFIG_VALUE_BYTES} (1 MiB): keep large content in a file on the machine and set its path instead`,
+      );
+      return undefined;
+    }
+    return out;
   } catch (err) {
     report(
       problems,

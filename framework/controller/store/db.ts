@@ -34,3 +34,16 @@ function migrate(db: Db): void {
     })();
   }
 }
+
+/** One model setting read without opening the store for writing (to decide how to open it). */
+export function peekModelKey(path: string, key: string): string | undefined {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const row: unknown = db.prepare('SELECT value FROM model WHERE key = ?').get(key);
+    return typeof row === 'object' && row !== null && 'value' in row && typeof row.value === 'string'
+      ? row.value
+      : undefined;
+  } finally {
+    db.close();
+  }
+}

@@ -69,16 +69,14 @@ export class Store {
   // ---- model ----------------------------------------------------------------
 
   getKey(key: string): string | undefined {
-    const row = this.sql<[string], { value: string }>('SELECT value FROM model WHERE key = ?')
-      .get(key);
+    const row = this.sql<[string], { value: string }>('SELECT value FROM model WHERE key = ?').get(key);
     return row?.value;
   }
 
   setKey(key: string, value: string): void {
     this.sql(
-        'INSERT INTO model (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+      'INSERT INTO model (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   /** Create the model's identity on first open. */
@@ -140,20 +138,19 @@ export class Store {
     trust: boolean;
   }): void {
     this.sql(
-        `INSERT INTO applications (name, charm_path, meta, config, constraints, exposed, trust, annotations, created)
+      `INSERT INTO applications (name, charm_path, meta, config, constraints, exposed, trust, annotations, created)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        a.name,
-        a.charmPath,
-        JSON.stringify(a.meta),
-        JSON.stringify(a.config),
-        a.constraints,
-        a.exposed ? 1 : 0,
-        a.trust ? 1 : 0,
-        JSON.stringify(a.annotations),
-        Date.now(),
-      );
+    ).run(
+      a.name,
+      a.charmPath,
+      JSON.stringify(a.meta),
+      JSON.stringify(a.config),
+      a.constraints,
+      a.exposed ? 1 : 0,
+      a.trust ? 1 : 0,
+      JSON.stringify(a.annotations),
+      Date.now(),
+    );
   }
 
   /** User-set config of an application. */
@@ -202,20 +199,42 @@ export class Store {
 
   // ---- machines and units -------------------------------------------------------
 
+  /**
+   * The next number of a sequence kept in the model table. Ids are never reused (as in
+   * Juju): a removed machine's directory may still be on its way out, and a removed
+   * relation's id may still sit in a unit's deferred notices. `floor` covers stores
+   * written before the sequence existed.
+   */
+  private nextId(sequence: string, floor: number): number {
+    const stored = Number(this.getKey(sequence) ?? 0);
+    const id = Math.max(Number.isSafeInteger(stored) ? stored : 0, floor);
+    this.setKey(sequence, String(id + 1));
+    return id;
+  }
+
   addMachine(constraints: string): string {
-    const row = this.sql<[], { n: number | null }>('SELECT MAX(CAST(id AS INTEGER)) AS n FROM machines')
-      .get();
-    const id = String((row?.n ?? -1) + 1);
-    this.sql('INSERT INTO machines (id, constraints, created) VALUES (?, ?, ?)')
-      .run(id, constraints, Date.now());
+    const row = this.sql<[], { n: number | null }>(
+      'SELECT MAX(CAST(id AS INTEGER)) AS n FROM machines',
+    ).get();
+    const id = String(this.nextId('next-machine', (row?.n ?? -1) + 1));
+    this.sql('INSERT INTO machines (id, constraints, created) VALUES (?, ?, ?)').run(
+      id,
+      constraints,
+      Date.now(),
+    );
     return id;
   }
 
   machines(): Array<{ id: string; constraints: string }> {
     return this.sql<[], { id: string; constraints: string }>(
-        'SELECT id, constraints FROM machines ORDER BY CAST(id AS INTEGER)',
-      )
-      .all();
+      'SELECT id, constraints FROM machines ORDER BY CAST(id AS INTEGER)',
+    ).all();
+  }
+
+  machine(id: string): { id: string; constraints: string } | undefined {
+    return this.sql<[string], { id: string; constraints: string }>(
+      'SELECT id, constraints FROM machines WHERE id = ?',
+    ).get(id);
   }
 
   deleteMachine(id: string): void {
@@ -238,9 +257,8 @@ export class Store {
     if (!a) throw new Error(`no application '${app}'`);
     const name = `${app}/${a.next_unit}`;
     this.sql(
-        'INSERT INTO units (name, app, number, machine, principal, address, update_due) VALUES (?, ?, ?, ?, ?, ?, NULL)',
-      )
-      .run(name, app, a.next_unit, machine, principal, address);
+      'INSERT INTO units (name, app, number, machine, principal, address, update_due) VALUES (?, ?, ?, ?, ?, ?, NULL)',
+    ).run(name, app, a.next_unit, machine, principal, address);
     this.updateApp(app, { next_unit: a.next_unit + 1 });
     return name;
   }
@@ -277,19 +295,17 @@ export class Store {
 
   relationsOf(app: string): RelationRow[] {
     return this.sql<[string, string], RelationRow>(
-        'SELECT * FROM relations WHERE app1 = ? OR app2 = ? ORDER BY id',
-      )
-      .all(app, app);
+      'SELECT * FROM relations WHERE app1 = ? OR app2 = ? ORDER BY id',
+    ).all(app, app);
   }
 
   addRelation(r: Omit<RelationRow, 'id' | 'life'>): number {
     const row = this.sql<[], { n: number | null }>('SELECT MAX(id) AS n FROM relations').get();
-    const id = (row?.n ?? -1) + 1;
+    const id = this.nextId('next-relation', (row?.n ?? -1) + 1);
     this.sql(
-        `INSERT INTO relations (id, key, app1, ep1, role1, app2, ep2, role2, interface, scope, peer)
+      `INSERT INTO relations (id, key, app1, ep1, role1, app2, ep2, role2, interface, scope, peer)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, r.key, r.app1, r.ep1, r.role1, r.app2, r.ep2, r.role2, r.interface, r.scope, r.peer);
+    ).run(id, r.key, r.app1, r.ep1, r.role1, r.app2, r.ep2, r.role2, r.interface, r.scope, r.peer);
     return id;
   }
 
@@ -319,8 +335,14 @@ export class Store {
    * Units of `app` in scope of `relation`, with their life, principal and databag
    * version, in one query (unit names are `<app>/<n>`: a key range selects one app).
    */
-  scopeMembers(relation: number, app: string): Array<{ unit: string; life: string; principal: string | null; version: number }> {
-    return this.sql<[number, string, string], { unit: string; life: string; principal: string | null; version: number }>(
+  scopeMembers(
+    relation: number,
+    app: string,
+  ): Array<{ unit: string; life: string; principal: string | null; version: number }> {
+    return this.sql<
+      [number, string, string],
+      { unit: string; life: string; principal: string | null; version: number }
+    >(
       `SELECT s.unit AS unit, u.life AS life, u.principal AS principal, COALESCE(d.version, 0) AS version
        FROM scopes s JOIN units u ON u.name = s.unit
        LEFT JOIN databags d ON d.relation = s.relation AND d.owner = s.unit AND d.is_app = 0
@@ -331,9 +353,8 @@ export class Store {
   inScope(relation: number, unit: string): boolean {
     return (
       this.sql<[number, string], { unit: string }>(
-          'SELECT unit FROM scopes WHERE relation = ? AND unit = ?',
-        )
-        .get(relation, unit) !== undefined
+        'SELECT unit FROM scopes WHERE relation = ? AND unit = ?',
+      ).get(relation, unit) !== undefined
     );
   }
 
@@ -352,9 +373,8 @@ export class Store {
     isApp: boolean,
   ): { data: Record<string, string>; version: number } {
     const row = this.sql<[number, string, number], DatabagRow>(
-        'SELECT * FROM databags WHERE relation = ? AND owner = ? AND is_app = ?',
-      )
-      .get(relation, owner, isApp ? 1 : 0);
+      'SELECT * FROM databags WHERE relation = ? AND owner = ? AND is_app = ?',
+    ).get(relation, owner, isApp ? 1 : 0);
     return row
       ? { data: parseStringMap(row.data, `databag ${owner} on relation ${relation}`), version: row.version }
       : { data: {}, version: 0 };
@@ -366,28 +386,27 @@ export class Store {
     const text = JSON.stringify(sortKeys(data));
     if (text === JSON.stringify(sortKeys(current.data))) return;
     this.sql(
-        `INSERT INTO databags (relation, owner, is_app, data, version) VALUES (?, ?, ?, ?, 1)
+      `INSERT INTO databags (relation, owner, is_app, data, version) VALUES (?, ?, ?, ?, 1)
          ON CONFLICT(relation, owner, is_app) DO UPDATE SET data = excluded.data, version = databags.version + 1`,
-      )
-      .run(relation, owner, isApp ? 1 : 0, text);
+    ).run(relation, owner, isApp ? 1 : 0, text);
   }
 
   seen(relation: number, unit: string): SeenRow[] {
-    return this.sql<[number, string], SeenRow>('SELECT * FROM seen WHERE relation = ? AND unit = ?')
-      .all(relation, unit);
+    return this.sql<[number, string], SeenRow>('SELECT * FROM seen WHERE relation = ? AND unit = ?').all(
+      relation,
+      unit,
+    );
   }
 
   setSeen(relation: number, unit: string, remote: string, isApp: boolean, version: number): void {
     this.sql(
-        `INSERT INTO seen (relation, unit, remote, is_app, version) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO seen (relation, unit, remote, is_app, version) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(relation, unit, remote, is_app) DO UPDATE SET version = excluded.version`,
-      )
-      .run(relation, unit, remote, isApp ? 1 : 0, version);
+    ).run(relation, unit, remote, isApp ? 1 : 0, version);
   }
 
   unsee(relation: number, unit: string, remote: string): void {
-    this.sql('DELETE FROM seen WHERE relation = ? AND unit = ? AND remote = ?')
-      .run(relation, unit, remote);
+    this.sql('DELETE FROM seen WHERE relation = ? AND unit = ? AND remote = ?').run(relation, unit, remote);
   }
 
   // ---- ports, tasks, logs, hooks ----------------------------------------------
@@ -404,8 +423,12 @@ export class Store {
   }
 
   addTask(unit: string, action: string, params: Record<string, unknown>): number {
-    const r = this.sql('INSERT INTO tasks (unit, action, params, created) VALUES (?, ?, ?, ?)')
-      .run(unit, action, JSON.stringify(params), Date.now());
+    const r = this.sql('INSERT INTO tasks (unit, action, params, created) VALUES (?, ?, ?, ?)').run(
+      unit,
+      action,
+      JSON.stringify(params),
+      Date.now(),
+    );
     return Number(r.lastInsertRowid);
   }
 
@@ -414,8 +437,9 @@ export class Store {
   }
 
   pendingTasks(unit: string): TaskRow[] {
-    return this.sql<[string], TaskRow>("SELECT * FROM tasks WHERE unit = ? AND status = 'pending' ORDER BY id")
-      .all(unit);
+    return this.sql<[string], TaskRow>(
+      "SELECT * FROM tasks WHERE unit = ? AND status = 'pending' ORDER BY id",
+    ).all(unit);
   }
 
   finishTask(
@@ -425,13 +449,24 @@ export class Store {
     results: Record<string, unknown>,
     log: string[],
   ): void {
-    this.sql('UPDATE tasks SET status = ?, message = ?, results = ?, log = ?, finished = ? WHERE id = ?')
-      .run(status, message, JSON.stringify(results), JSON.stringify(log), Date.now(), id);
+    this.sql('UPDATE tasks SET status = ?, message = ?, results = ?, log = ?, finished = ? WHERE id = ?').run(
+      status,
+      message,
+      JSON.stringify(results),
+      JSON.stringify(log),
+      Date.now(),
+      id,
+    );
   }
 
   addLog(entity: string, level: string, module: string, message: string): number {
-    const r = this.sql('INSERT INTO logs (ts, entity, level, module, message) VALUES (?, ?, ?, ?, ?)')
-      .run(Date.now(), entity, level, module, message);
+    const r = this.sql('INSERT INTO logs (ts, entity, level, module, message) VALUES (?, ?, ?, ?, ?)').run(
+      Date.now(),
+      entity,
+      level,
+      module,
+      message,
+    );
     return Number(r.lastInsertRowid);
   }
 
@@ -440,15 +475,19 @@ export class Store {
     limit = 1000,
   ): Array<{ id: number; ts: number; entity: string; level: string; module: string; message: string }> {
     return this.sql<
-        [number, number],
-        { id: number; ts: number; entity: string; level: string; module: string; message: string }
-      >('SELECT * FROM logs WHERE id > ? ORDER BY id LIMIT ?')
-      .all(id, limit);
+      [number, number],
+      { id: number; ts: number; entity: string; level: string; module: string; message: string }
+    >('SELECT * FROM logs WHERE id > ? ORDER BY id LIMIT ?').all(id, limit);
   }
 
   addHookRecord(unit: string, hook: string, started: number, ms: number, outcome: 'ok' | 'error'): void {
-    this.sql('INSERT INTO hooks (unit, hook, started, ms, outcome) VALUES (?, ?, ?, ?, ?)')
-      .run(unit, hook, started, ms, outcome);
+    this.sql('INSERT INTO hooks (unit, hook, started, ms, outcome) VALUES (?, ?, ?, ?, ?)').run(
+      unit,
+      hook,
+      started,
+      ms,
+      outcome,
+    );
   }
 
   hookHistory(
@@ -456,8 +495,8 @@ export class Store {
     limit = 20,
   ): Array<{ hook: string; started: number; ms: number; outcome: string }> {
     return this.sql<[string, number], { hook: string; started: number; ms: number; outcome: string }>(
-        'SELECT hook, started, ms, outcome FROM hooks WHERE unit = ? ORDER BY id DESC LIMIT ?',
-      )
+      'SELECT hook, started, ms, outcome FROM hooks WHERE unit = ? ORDER BY id DESC LIMIT ?',
+    )
       .all(unit, limit)
       .reverse();
   }

@@ -11,6 +11,7 @@ import type { ExecResult } from '../../ops/machine.js';
 import { Output, UsageError, describe, getopt, locateArg } from './exec-common.js';
 import type { ExecContext } from './exec-common.js';
 import { emulateLs, emulateStat } from './exec-ls.js';
+import { SANDBOX_KERNEL_RELEASE } from './base-system.js';
 import { errorCode } from './store.js';
 
 /** The bytes of each operand in turn (`-` or no operands: stdin), errors reported coreutils-style. */
@@ -141,6 +142,24 @@ const PROGRAMS: Record<string, Emulation> = {
   false: () => ({ exitCode: 1, stdout: '', stderr: '' }),
   hostname: (args, ctx) => noArgs('hostname', args, `${ctx.hostname}\n`),
   nproc: (args, ctx) => noArgs('nproc', args, `${ctx.cpus}\n`),
+  uname: (args, ctx) => {
+    const fields: Record<string, string> = {
+      '-s': 'Linux',
+      '-n': ctx.hostname,
+      '-r': SANDBOX_KERNEL_RELEASE,
+      '-m': 'x86_64',
+      '-o': 'GNU/Linux',
+    };
+    const wanted = args.length === 0 ? ['-s'] : args;
+    const bad = wanted.find((a) => !(a in fields));
+    if (bad)
+      return {
+        exitCode: 2,
+        stdout: '',
+        stderr: `uname: unsupported option '${bad}' in the sandbox (use -s, -n, -r, -m or -o)\n`,
+      };
+    return { exitCode: 0, stdout: `${wanted.map((a) => fields[a]).join(' ')}\n`, stderr: '' };
+  },
   id,
   echo: (args) => {
     const newline = args[0] !== '-n';

@@ -4,7 +4,8 @@
  * in `services.json`; exec emulates a few read-only commands; hardware comes
  * from the unit's constraints.
  */
-import { stat } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ExecError } from '../../ops/machine.js';
 import type { ExecOptions, ExecResult, Hardware, Machine } from '../../ops/machine.js';
 import { emulate } from './exec.js';
@@ -43,6 +44,13 @@ function completeHardware(hostname: string, given: Partial<Hardware>): Hardware 
 }
 
 /** A Machine whose state lives in a directory; see the module comment. */
+/** Commands recorded rather than run, and the package that must be installed for them. */
+export const RECORDED_PROGRAMS: Readonly<Record<string, string>> = {
+  scontrol: 'slurm-client',
+  mariadb: 'mariadb-server',
+  mysql: 'mariadb-server',
+};
+
 export class SandboxMachine implements Machine {
   readonly files: SandboxFiles;
   readonly packages: SandboxPackages;
@@ -96,6 +104,8 @@ export class SandboxMachine implements Machine {
     if (!info?.isDirectory()) {
       return { exitCode: 126, stdout: '', stderr: `${program}: working directory ${cwd} does not exist\n` };
     }
+    const recorded = await this.recordOnly(argv, options.input);
+    if (recorded) return recorded;
     return emulate(argv, {
       files: this.files,
       hostname: this.hostname,
@@ -104,5 +114,37 @@ export class SandboxMachine implements Machine {
       cwd,
       input: options.input ?? '',
     });
+  }
+
+  /**
+   * Workload commands that change a daemon's state (`scontrol`, SQL through `mariadb`)
+   * cannot run on a simulated machine. When the package that provides one is installed
+   * here, the command is appended to `<dir>/exec.log` (one JSON line) and answers exit 0
+   * with a note on stderr, the way services are recorded as started; otherwise (package
+   * missing, or any other program) the command is not available (127).
+   */
+  private async recordOnly(
+    argv: readonly string[],
+    input: string | undefined,
+  ): Promise<ExecResult | undefined> {
+    const name = basename(argv[0] ?? '');
+    const pkg = Object.hasOwn(RECORDED_PROGRAMS, name) ? RECORDED_PROGRAMS[name] : undefined;
+    if (!pkg || (await this.packages.version(pkg)) === null) return undefined;
+    // SQL can carry passwords: keep the command's shape, never its text.
+    const kept =
+      pkg === 'mariadb-server'
+        ? argv.map((a, i) => (i > 0 && argv[i - 1] === '-e' ? '(SQL not kept)' : a))
+        : argv;
+    const line = JSON.stringify({
+      at: new Date().toISOString(),
+      argv: kept,
+      ...(input ? { input: '(stdin not kept)' } : {}),
+    });
+    await appendFile(join(this.dir, 'exec.log'), `${line}\n`, { mode: 0o600 });
+    return {
+      exitCode: 0,
+      stdout: '',
+      stderr: `${name}: recorded in exec.log, not run (the sandbox substrate simulates machines)\n`,
+    };
   }
 }

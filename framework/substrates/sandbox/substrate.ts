@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatConstraints, hardwareFromConstraints, parseConstraints } from './constraints.js';
 import { SandboxMachine } from './machine.js';
+import { seedBaseSystem } from './base-system.js';
 import { errorCode, isObject, message, serialize, text, writeAtomic } from './store.js';
 
 /** Where the substrate keeps its machines. */
@@ -80,6 +81,7 @@ export class SandboxSubstrate {
         return this.open(existing);
       }
       await mkdir(join(dir, 'root'), { recursive: true });
+      await seedBaseSystem(join(dir, 'root'), `machine-${id}`);
       const record: MachineRecord = {
         id,
         hostname: `machine-${id}`,
