@@ -60,6 +60,7 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
         config: c.config,
         constraints: c.constraints,
         baseDir: charmBaseDir(c.ref),
+        to: c.to,
       });
       // The units are named after the application, which defaults to the charm's name.
       const app = c.app ?? units[0]?.split('/')[0] ?? c.ref;
@@ -72,7 +73,7 @@ export async function createControllerHandlers(home: string): Promise<DaemonHand
         ],
       };
     },
-    'add-unit': async (p) => ({ units: await controller.model(p.model).addUnits(p.app, p.count) }),
+    'add-unit': async (p) => ({ units: await controller.model(p.model).addUnits(p.app, p.count, p.to) }),
     'remove-unit': async (p) => ({ units: controller.model(p.model).removeUnits(p.units) }),
     'remove-application': async (p) => {
       controller.model(p.model).removeApplication(p.app);

@@ -3,7 +3,6 @@
  * written if it has any problem), diff it against the model, apply only the
  * difference; export the model as a bundle that deploys back to it.
  */
-import { dirname } from 'node:path';
 import {
   BundleError,
   diffBundle,
@@ -12,7 +11,7 @@ import {
   type Change,
   type ModelSnapshot,
 } from './bundle/index.js';
-import type { ExportSnapshot } from './bundle/index.js';
+import type { BundleSpec, ExportSnapshot } from './bundle/index.js';
 import { ApiError } from './api/protocol.js';
 import type { ChangeView } from './api/methods.js';
 import { loadCharm } from './charms.js';
@@ -55,8 +54,9 @@ export async function deployBundle(
   dryRun: boolean,
 ): Promise<ChangeView[]> {
   let changes: Change[];
+  let bundle: BundleSpec;
   try {
-    const bundle = loadBundle(path, overlays, (ref, baseDir) => {
+    bundle = loadBundle(path, overlays, (ref, baseDir) => {
       const c = loadCharm(ref, baseDir);
       return { ...c.meta, path: c.path };
     });
@@ -74,11 +74,40 @@ export async function deployBundle(
     );
   }
   if (dryRun) return views;
-  for (const c of changes) await apply(mc, c, dirname(path));
+  const machines = new BundleMachines(mc, bundle);
+  for (const c of changes) await apply(mc, c, machines);
   return views;
 }
 
-async function apply(mc: ModelController, c: Change, _baseDir: string): Promise<void> {
+/**
+ * The bundle's `machines:` ids mapped to machines of the model: each is created (with
+ * its constraints) the first time a unit is placed on it in this deploy.
+ */
+class BundleMachines {
+  private readonly map = new Map<string, string>();
+
+  constructor(
+    private readonly mc: ModelController,
+    private readonly bundle: BundleSpec,
+  ) {}
+
+  /** A bundle placement as a model placement directive. */
+  async directive(placement: string): Promise<string> {
+    const container = /^(lxd|kvm):(.*)$/.exec(placement);
+    if (container) return placement; // no containers on this substrate: a new machine
+    if (!/^\d+$/.test(placement)) return placement; // `new`, or `app/N` (a unit of the model)
+    let id = this.map.get(placement);
+    if (id === undefined) {
+      const spec = this.bundle.machines[placement];
+      id = this.mc.store.addMachine(spec?.constraints ?? '');
+      await this.mc.machines.machine(id);
+      this.map.set(placement, id);
+    }
+    return id;
+  }
+}
+
+async function apply(mc: ModelController, c: Change, machines: BundleMachines): Promise<void> {
   switch (c.kind) {
     case 'addApplication': {
       const charm = loadCharm(c.charmPath, '/');
@@ -93,9 +122,12 @@ async function apply(mc: ModelController, c: Change, _baseDir: string): Promise<
       });
       break;
     }
-    case 'addUnit':
-      await mc.addUnits(c.app, c.count);
+    case 'addUnit': {
+      const to: string[] = [];
+      for (const p of c.to) to.push(await machines.directive(p));
+      await mc.addUnits(c.app, c.count, to);
       break;
+    }
     case 'setOptions': {
       const a = mc.store.app(c.app);
       if (a) {

@@ -39,6 +39,8 @@ export interface AddApplicationSpec {
   annotations?: Record<string, string>;
   exposed?: boolean;
   trust?: boolean;
+  /** Placement directives for the units; the rest go on new machines. */
+  to?: readonly string[];
 }
 
 const APP_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/;
@@ -115,6 +117,8 @@ export class ModelController {
     config: Record<string, string>;
     constraints: string;
     baseDir: string;
+    /** Placement directives for the units (`--to`); the rest go on new machines. */
+    to?: readonly string[];
   }): Promise<string[]> {
     let charm: { path: string; meta: CharmMeta };
     try {
@@ -138,6 +142,7 @@ export class ModelController {
       numUnits: charm.meta.subordinate ? 0 : p.numUnits,
       config,
       constraints: p.constraints,
+      to: p.to,
     });
   }
 
@@ -184,20 +189,20 @@ export class ModelController {
           peer: 1,
         });
       }
-      return insertUnits(this.store, spec.name, spec.numUnits);
+      return insertUnits(this.store, spec.name, spec.numUnits, spec.to ?? []);
     });
     return this.finishUnits(created);
   }
 
   /** Add `count` units of `app`, each on a new machine. */
-  async addUnits(app: string, count: number): Promise<string[]> {
+  async addUnits(app: string, count: number, to: readonly string[] = []): Promise<string[]> {
     const a = this.requireApp(app);
     if (this.store.meta(a).subordinate)
       throw new ApiError(
         'bad-request',
         `'${app}' is a subordinate: relate it to a principal instead of adding units`,
       );
-    return this.finishUnits(this.store.transaction(() => insertUnits(this.store, app, count)));
+    return this.finishUnits(this.store.transaction(() => insertUnits(this.store, app, count, to)));
   }
 
   /** After the commit: the substrate side (idempotent; a restart redoes what a crash cut short). */

@@ -3,6 +3,7 @@
  * caller's transaction, so an operation's machines, units, leadership and
  * subordinates are committed all together or not at all.
  */
+import { ApiError } from './api/protocol.js';
 import type { Store } from './store/store.js';
 
 /** A stable private address per sandbox machine. */
@@ -16,11 +17,13 @@ export function insertUnits(
   store: Store,
   app: string,
   count: number,
+  placements: readonly string[] = [],
 ): Array<{ unit: string; machine: string }> {
   const constraints = store.app(app)?.constraints ?? '';
+  const targets = placements.map((p) => placementMachine(store, p));
   const created: Array<{ unit: string; machine: string }> = [];
   for (let i = 0; i < count; i++) {
-    const machine = store.addMachine(constraints);
+    const machine = targets[i] ?? store.addMachine(constraints);
     const unit = store.addUnit(app, machine, null, addressOf(machine));
     created.push({ unit, machine });
     if (!store.app(app)?.leader) store.updateApp(app, { leader: unit });
@@ -55,4 +58,29 @@ export function killUnit(store: Store, name: string): void {
     const next = store.units(u.app).find((x) => x.life === 'alive');
     store.updateApp(u.app, { leader: next?.name ?? null });
   }
+}
+
+/**
+ * The model machine a placement directive names, or undefined for a new machine:
+ * `new`; a machine id (`3`); a unit (`compute/0`: its machine); `lxd:…`/`kvm:…` (no
+ * containers on this substrate: a new machine). Unknown targets are refused before
+ * anything is written.
+ */
+export function placementMachine(store: Store, directive: string): string | undefined {
+  const d = directive.trim();
+  if (d === '' || d === 'new' || /^(lxd|kvm)(:.*)?$/.test(d)) return undefined;
+  if (/^\d+$/.test(d)) {
+    if (!store.machine(d))
+      throw new ApiError(
+        'bad-request',
+        `--to ${d}: there is no machine ${d} in this model (see 'tsops status')`,
+      );
+    return d;
+  }
+  const unit = store.unit(d);
+  if (/^[a-z][a-z0-9-]*\/\d+$/.test(d)) {
+    if (!unit) throw new ApiError('bad-request', `--to ${d}: there is no unit ${d} in this model`);
+    return unit.machine;
+  }
+  throw new ApiError('bad-request', `--to ${d}: expected new, a machine id, a unit (app/N), or lxd/kvm`);
 }

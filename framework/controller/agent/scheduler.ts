@@ -228,9 +228,14 @@ export class Scheduler {
     this.dispatches.set(u.name, (this.dispatches.get(u.name) ?? 0) + 1);
     this.hooksRun += plan.length;
     void this.runUnit(u, plan)
-      .then(() => this.release(u))
+      .then(() => (this.stopped ? undefined : this.release(u)))
+      // A model closed mid-dispatch: its store is gone; the hook re-runs when it reopens.
+      .catch((e: unknown) => {
+        if (!this.stopped) throw e;
+      })
       .finally(() => {
         this.running.delete(u.name);
+        if (this.stopped) return;
         this.opts.onChange?.();
         // The unit and everything related to its application may have new work.
         this.kick(this.affected(u));
@@ -255,6 +260,7 @@ export class Scheduler {
         plan,
       );
     } catch (e) {
+      if (this.stopped) return;
       // The charm could not even be loaded: the unit goes to error, the controller carries on.
       const message = e instanceof Error ? e.message : String(e);
       this.opts.store.addLog('controller', 'ERROR', 'controller.agent', `${u.name}: ${message}`);
