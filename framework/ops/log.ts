@@ -76,3 +76,13 @@ export function createLogger(options: CreateLoggerOptions): winston.Logger {
     transports,
   });
 }
+
+/**
+ * A synchronous logger whose records go straight to `sink`, masked by `redactor`: for
+ * in-process dispatch (the controller, framework/testing), where every line must be
+ * recorded by the time the dispatch returns.
+ */
+export function directLogger(sink: (level: LogLevel, message: string) => void, redactor: Redactor): Logger {
+  const at = (level: LogLevel) => (message: string) => sink(level, redactor.redact(message));
+  return { debug: at('DEBUG'), info: at('INFO'), warn: at('WARNING'), error: at('ERROR') };
+}

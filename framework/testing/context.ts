@@ -15,7 +15,7 @@ import type { CharmBase } from '../ops/charm.js';
 import type { EventBase } from '../ops/framework/object.js';
 import { runDispatch, type CharmClass } from '../ops/dispatch/run.js';
 import type { DispatchEvent } from '../ops/dispatch/types.js';
-import { Redactor, type Logger } from '../ops/log.js';
+import { Redactor, directLogger } from '../ops/log.js';
 import { loadCharmMeta, parseCharmMeta } from '../ops/meta/load.js';
 import type { CharmMeta } from '../ops/meta/types.js';
 import type { StatusBase } from '../ops/status.js';
@@ -127,15 +127,8 @@ export class Context<C extends CharmBase = CharmBase> {
       : new RecordingMachine({ exec: this.exec });
     const store = new TestStateStore(unitStateFromState(state));
     const redactor = new Redactor();
-    const sink = (level: JujuLogLine['level']) => (message: string) =>
-      backend.jujuLog(level, redactor.redact(message));
     // A synchronous logger, so every line is in ctx.jujuLog when run() returns.
-    const logger: Logger = {
-      debug: sink('DEBUG'),
-      info: sink('INFO'),
-      warn: sink('WARNING'),
-      error: sink('ERROR'),
-    };
+    const logger = directLogger((level, message) => backend.jujuLog(level, message), redactor);
 
     const result = await runDispatch({
       charmClass: this.charmClass,

@@ -8,7 +8,7 @@
 import type { CharmBase } from '../../ops/charm.js';
 import type { CharmClass } from '../../ops/dispatch/run.js';
 import { runDispatch } from '../../ops/dispatch/run.js';
-import type { Logger } from '../../ops/log.js';
+import { Redactor, directLogger } from '../../ops/log.js';
 import type { CharmMeta } from '../../ops/meta/types.js';
 import type { Machine } from '../../ops/machine.js';
 import type { Store, UnitRow } from '../store/store.js';
@@ -197,14 +197,9 @@ async function runHere(
   backend: ControllerBackend,
 ): Promise<Executed> {
   const unitState = new BufferedStateStore(unit.unit_state, unit.name);
-  const log = (level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR') => (message: string) =>
-    backend.jujuLog(level, message);
-  const logger: Logger = {
-    debug: log('DEBUG'),
-    info: log('INFO'),
-    warn: log('WARNING'),
-    error: log('ERROR'),
-  };
+  // Secret values this dispatch sees are masked in every line it logs.
+  const redactor = new Redactor();
+  const logger = directLogger((level, message) => backend.jujuLog(level, message), redactor);
   const result = await runDispatch({
     charmClass: ctx.charmClass,
     meta,
@@ -213,10 +208,11 @@ async function runHere(
     store: unitState,
     events: events.map((p) => p.event),
     logger,
+    redactor,
   });
   return {
     exitCode: result.exitCode,
-    ...(result.error instanceof Error ? { error: result.error.message } : {}),
+    ...(result.error instanceof Error ? { error: redactor.redact(result.error.message) } : {}),
     unitState: unitState.saved ? JSON.stringify(unitState.saved) : undefined,
   };
 }
