@@ -1,8 +1,9 @@
 /**
- * Lifecycles the ordering tests leave out (juju-contract.md §10, §11): remove-relation,
- * remove-application, subordinate attach and detach, a failing hook (error, nothing
- * committed, retry with backoff on a fake clock, resolve with retry and with skip,
- * actions on a unit in error) and update-status on its timer only when idle.
+ * Lifecycle details beyond the hook sequences of ordering.test.ts (juju-contract.md §10,
+ * §11): what remove-relation, remove-application and subordinate attach/detach leave in the
+ * store, a failing hook (error, nothing committed, retry with backoff on a fake clock,
+ * resolve with retry and with skip, actions on a unit in error) and update-status on its
+ * timer only when idle.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,11 +181,8 @@ describe('subordinates', () => {
       expect(mc.store.unit(sub)?.message).toBe(`beside ${principal}`);
       expect(mc.store.seen(id, sub).map((s) => s.remote)).toEqual([principal]);
       expect(mc.store.seen(id, principal).map((s) => s.remote)).toEqual([sub]);
-      expect(hooks(principal)).toEqual([
-        'juju-info-relation-created',
-        'juju-info-relation-joined',
-        'juju-info-relation-changed',
-      ]);
+      // The principal's juju-info is implicit: Juju runs no hooks for it (relation/resolver.go).
+      expect(hooks(principal)).toEqual([]);
     }
 
     // A new principal unit brings its own subordinate; a removed one takes its subordinate along.
@@ -211,8 +209,7 @@ describe('subordinates', () => {
     await mc.idle();
     for (const s of ['sidecar/0', 'sidecar/1'])
       expect(hooks(s)).toEqual(['host-relation-departed', 'host-relation-broken', 'stop', 'remove']);
-    for (const p of ['hub/0', 'hub/1'])
-      expect(hooks(p)).toEqual(['juju-info-relation-departed', 'juju-info-relation-broken']);
+    for (const p of ['hub/0', 'hub/1']) expect(hooks(p)).toEqual([]); // implicit juju-info: no hooks on the principal
     expect(mc.store.units('sidecar')).toEqual([]);
     expect(mc.store.relation(id)).toBeUndefined();
     // The application stays (with no units); the principals' machines stay.

@@ -1,139 +1,113 @@
 /**
  * The exact hook sequence each unit sees, as Juju orders them (juju-contract.md §10),
- * for deploy, integrate, add-unit, config change, remove-unit, remove-relation and
- * leader loss, in the in-process controller on the sandbox substrate.
+ * for every scenario of issue 3's acceptance (ordering-scenarios.ts), in both isolation
+ * modes: in-process (batched dispatches) and `--isolation process` (every hook a child
+ * process through the packed charm's dispatch and the hook-tool shims). Both modes must
+ * also end each scenario with the same databags, stored state and statuses.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ModelController } from '../../framework/controller/model-controller.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ControllerBackend } from '../../framework/controller/agent/backend.js';
+import { resolveUnit } from '../../framework/controller/model-ops.js';
+import {
+  SCENARIOS,
+  ScenarioModel,
+  dropScenarioCharms,
+  packScenarioCharms,
+  type Mode,
+} from './ordering-scenarios.js';
 
-const CHARMS = fileURLToPath(new URL('../fixtures/charms', import.meta.url));
-let dir: string;
-let mc: ModelController;
+const MODES: Array<[Mode]> = [['in-process'], ['process']];
+const IN_PROCESS_TIMEOUT_MS = 15_000;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tsops-order-'));
-  mc = ModelController.open('test', dir);
-});
+/** Each scenario's final model state, per mode, for the comparison at the end. */
+const finalState = new Map<string, Partial<Record<Mode, ReturnType<ScenarioModel['state']>>>>();
 
+let model: ScenarioModel | undefined;
 afterEach(() => {
-  mc.close();
-  rmSync(dir, { recursive: true, force: true });
+  model?.close();
+  model = undefined;
 });
 
-/** Hooks a unit ran, in order, since the last call. */
-const seenSoFar = new Map<string, number>();
-function hooks(unit: string): string[] {
-  const all = mc.store.hookHistory(unit, 10_000).map((h) => h.hook);
-  const from = seenSoFar.get(unit) ?? 0;
-  seenSoFar.set(unit, all.length);
-  return all.slice(from);
-}
-
-beforeEach(() => seenSoFar.clear());
-
-async function deploy(ref: string, n: number, app?: string) {
-  await mc.deployCharm({
-    ref: join(CHARMS, ref),
-    app,
-    numUnits: n,
-    config: {},
-    constraints: '',
-    baseDir: CHARMS,
-  });
-  await mc.idle();
-}
-
-describe('deploy', () => {
-  it('runs install → relation-created (peers) → leader-elected | leader-settings-changed → config-changed → start', async () => {
-    await deploy('hub', 2);
-    expect(hooks('hub/0')).toEqual([
-      'install',
-      'hub-peers-relation-created',
-      'leader-elected',
-      'config-changed',
-      'start',
-      'hub-peers-relation-joined',
-      'hub-peers-relation-changed',
-    ]);
-    expect(hooks('hub/1')).toEqual([
-      'install',
-      'hub-peers-relation-created',
-      'leader-settings-changed',
-      'config-changed',
-      'start',
-      'hub-peers-relation-joined',
-      'hub-peers-relation-changed',
-    ]);
-  });
-});
-
-describe('integrate', () => {
-  it('created on both sides, then joined and changed per remote unit; app-level changed once the leader writes', async () => {
-    await deploy('hub', 1);
-    await deploy('spoke', 2);
-    for (const u of ['hub/0', 'spoke/0', 'spoke/1']) hooks(u);
-    mc.integrate('hub', 'spoke');
-    await mc.idle();
-    for (const spoke of ['spoke/0', 'spoke/1']) {
-      const seen = hooks(spoke);
-      // created first; joined(hub/0) immediately followed by its changed; one app-level changed
-      // for the hub's motto, before or after the joined pair depending on when it was written.
-      expect(seen[0]).toBe('hub-relation-created');
-      expect([...seen].sort()).toEqual([
-        'hub-relation-changed',
-        'hub-relation-changed',
-        'hub-relation-created',
-        'hub-relation-joined',
-      ]);
-      expect(seen[seen.indexOf('hub-relation-joined') + 1]).toBe('hub-relation-changed');
-    }
-    const hub = hooks('hub/0');
-    expect(hub[0]).toBe('spokes-relation-created');
-    // One joined per spoke, each followed at once by its changed; later writes by the spokes
-    // (made in their own joined hooks) may bring more changed hooks.
-    expect(hub.filter((h) => h === 'spokes-relation-joined')).toHaveLength(2);
-    hub.forEach(
-      (h, i) => h === 'spokes-relation-joined' && expect(hub[i + 1]).toBe('spokes-relation-changed'),
+describe.each(MODES)('%s', (mode) => {
+  if (mode === 'process') beforeAll(packScenarioCharms, 60_000);
+  for (const scenario of SCENARIOS) {
+    it(
+      scenario.name,
+      async () => {
+        model = new ScenarioModel(mode);
+        await scenario.run(model);
+        finalState.set(scenario.name, {
+          ...finalState.get(scenario.name),
+          [mode]: model.state(scenario.stateVaries),
+        });
+      },
+      mode === 'process' ? scenario.processTimeoutMs : IN_PROCESS_TIMEOUT_MS,
     );
-    expect(new Set(hub.slice(1))).toEqual(new Set(['spokes-relation-joined', 'spokes-relation-changed']));
-    const rel = mc.store.relations().find((r) => !r.peer)!;
-    expect(mc.store.databag(rel.id, 'hub', true).data).toEqual({ motto: 'all roads' });
-    expect(mc.store.databag(rel.id, 'spoke/1', false).data).toEqual({ spoke: 'spoke/1', colour: 'blue' });
+  }
+});
+
+describe('both modes', () => {
+  // Runs after the scenarios above (jest runs a file's tests in order). A scenario that
+  // failed, or was filtered out with -t, in either mode has nothing to compare.
+  it.each(SCENARIOS.map((s) => [s.name]))('end in the same model state: %s', (name) => {
+    const states = finalState.get(name);
+    if (!states?.['in-process'] || !states.process) return;
+    expect(states.process).toEqual(states['in-process']);
   });
 });
 
-describe('config change', () => {
-  it('runs config-changed only when the effective config changes', async () => {
-    await deploy('spoke', 1);
-    hooks('spoke/0');
-    mc.setConfig('spoke', { colour: 'blue' }, []);
-    await mc.idle();
-    expect(hooks('spoke/0')).toEqual([]);
-    mc.setConfig('spoke', { colour: 'red' }, []);
-    await mc.idle();
-    expect(hooks('spoke/0')).toEqual(['config-changed']);
+/**
+ * Two rules found broken by these scenarios and fixed: they stay pinned here. In-process
+ * only (cheap); the same code paths serve both modes.
+ */
+describe('implicit relations and relation-list', () => {
+  // Juju runs no hooks at all for an implicit relation (juju-info provided by a charm that
+  // does not declare it): relation/resolver.go skips `IsImplicit` relations for created,
+  // joined, changed, departed and broken.
+  it('the principal runs no hooks for a subordinate on its implicit juju-info endpoint', async () => {
+    model = new ScenarioModel('in-process');
+    await model.deploy(['hub', 1], ['sidecar', 0]);
+    model.skip('hub/0');
+    model.mc.integrate('sidecar', 'hub');
+    await model.settle();
+    expect(model.hooks('sidecar/0')).toContain('host-relation-joined');
+    expect(model.hooks('hub/0')).toEqual([]);
+  });
+
+  // Juju's relation-list (ops' Relation.units) is the unit's own view (uniter relationer
+  // ContextInfo: the members in its local relation state): the remote units it has run
+  // joined for and not yet departed. tsops answers from the relation's scope (every alive
+  // unit in it), whatever this unit has seen, so what a charm counts in joined/departed
+  // races the other side's hooks (the hub's end state in remove-relation and
+  // remove-application varies from run to run: see stateVaries in ordering-scenarios.ts).
+  it("relation-list is the unit's own view: the units it joined and has not departed", async () => {
+    model = new ScenarioModel('in-process');
+    const m = model;
+    await m.deploy(['hub', 1], ['spoke', 2]);
+    const store = m.mc.store;
+    const relationList = (id: number) =>
+      new ControllerBackend(store, 'hub/0', store.meta(store.app('hub')!)).relationList(id);
+    // hub/0 in error (as if a hook had failed) runs no hooks: it joins and departs no one.
+    const failed = JSON.stringify({ hook: 'update-status', markers: [{ kind: 'update-status' }] });
+    const inError = () =>
+      store.updateUnit('hub/0', { failed, error_message: 'hook failed: "update-status"', agent: 'error' });
+    inError();
+    const id = m.mc.integrate('hub', 'spoke');
+    await m.settle();
+    expect(m.seen(id, 'hub/0')).toEqual([]);
+    expect(relationList(id)).toEqual([]);
+    resolveUnit(m.mc, 'hub/0', false);
+    await m.settle();
+    expect(m.seen(id, 'hub/0')).toEqual(['spoke/0', 'spoke/1']);
+    inError();
+    m.mc.removeUnits(['spoke/1']);
+    await m.settle();
+    expect(m.seen(id, 'hub/0')).toEqual(['spoke/0', 'spoke/1']);
+    expect(relationList(id)).toEqual(['spoke/0', 'spoke/1']);
   });
 });
 
-describe('remove-unit and leader loss', () => {
-  it('the leaving unit departs, stops and is removed; the new leader gets leader-elected, the others leader-settings-changed', async () => {
-    await deploy('hub', 3);
-    for (const u of ['hub/0', 'hub/1', 'hub/2']) hooks(u);
-    mc.removeUnits(['hub/0']);
-    await mc.idle();
-    expect(hooks('hub/0')).toEqual([
-      'hub-peers-relation-departed',
-      'hub-peers-relation-departed',
-      'stop',
-      'remove',
-    ]);
-    // Leadership and departure come in no particular order relative to each other.
-    expect([...hooks('hub/1')].sort()).toEqual(['hub-peers-relation-departed', 'leader-elected']);
-    expect([...hooks('hub/2')].sort()).toEqual(['hub-peers-relation-departed', 'leader-settings-changed']);
-    expect(mc.store.unit('hub/0')).toBeUndefined();
-    expect(mc.store.app('hub')?.leader).toBe('hub/1');
-  });
+afterAll(() => {
+  finalState.clear();
+  dropScenarioCharms();
 });

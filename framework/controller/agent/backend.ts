@@ -27,6 +27,7 @@ import { typedConfig } from '../../ops/meta/config.js';
 import type { CharmMeta } from '../../ops/meta/types.js';
 import type { StatusName } from '../../ops/status.js';
 import type { AppRow, RelationRow, Store } from '../store/store.js';
+import type { Marker } from './plan.js';
 import { SecretOverlay } from './secret-overlay.js';
 
 /** What the running action reads and writes. */
@@ -57,6 +58,10 @@ export class ControllerBackend implements ModelBackend {
   /** Ports after this hook, if it changed them. */
   ports: string[] | undefined;
   rebootRequested: 'now' | 'after-hook' | undefined;
+  private readonly batch = {
+    joining: new Map<number, Set<string>>(),
+    departing: new Map<number, Set<string>>(),
+  };
 
   constructor(
     private readonly store: Store,
@@ -117,18 +122,30 @@ export class ControllerBackend implements ModelBackend {
       )?.name;
   }
 
+  /**
+   * The remote units this unit knows in the relation, as Juju's relation-list answers: those
+   * it has joined and not departed — counting the joins and departures of this dispatch's
+   * own events (a batch sees them all at once; one event per process sees its own).
+   */
   relationList(relationId: number): string[] {
     const r = this.relationRow(relationId);
-    const { remoteApp } = this.sides(r);
-    if (r.scope === 'container') {
-      const peer = this.containerPeer(r);
-      return peer && this.store.inScope(r.id, peer) ? [peer] : [];
+    const known = new Set(
+      this.store
+        .seen(r.id, this.unitName)
+        .filter((x) => x.is_app === 0)
+        .map((x) => x.remote),
+    );
+    for (const u of this.batch.joining.get(relationId) ?? []) known.add(u);
+    for (const u of this.batch.departing.get(relationId) ?? []) known.delete(u);
+    return [...known].sort(compareUnitNames);
+  }
+
+  /** Tell the backend which joins and departures the events of this dispatch make. */
+  setBatch(markers: readonly Marker[]): void {
+    for (const m of markers) {
+      if (m.kind === 'seen' && !m.isApp && m.version === -1) add(this.batch.joining, m.relation, m.remote);
+      if (m.kind === 'unseen') add(this.batch.departing, m.relation, m.remote);
     }
-    return this.store
-      .scopeMembers(r.id, remoteApp)
-      .filter((m) => m.unit !== this.unitName && m.life === 'alive')
-      .map((m) => m.unit)
-      .sort(compareUnitNames);
   }
 
   relationRemoteApp(relationId: number): string {
@@ -331,6 +348,12 @@ export class ControllerBackend implements ModelBackend {
 function cidrOf(address: string): string {
   const parts = address.split('.');
   return parts.length === 4 ? `${parts.slice(0, 3).join('.')}.0/24` : '';
+}
+
+function add(map: Map<number, Set<string>>, key: number, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
 }
 
 /** `app/2` before `app/10`. */

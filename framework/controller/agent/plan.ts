@@ -16,6 +16,8 @@ export interface RelationView {
   id: number;
   /** This unit's endpoint. */
   endpoint: string;
+  /** False for an endpoint the charm does not declare (the implicit juju-info): no hooks run for it. */
+  declared?: boolean;
   remoteApp: string;
   peer: boolean;
   /** The relation is being removed. */
@@ -83,6 +85,9 @@ function hook(name: string, extra: Partial<Extract<DispatchEvent, { kind: 'hook'
 }
 
 function rel(r: RelationView, suffix: string, remoteUnit?: string, departingUnit?: string): DispatchEvent {
+  // An endpoint the charm does not declare (a principal's implicit juju-info) runs no hooks:
+  // the markers still move the unit through the relation, as Juju's uniter does.
+  if (r.declared === false) return NOOP;
   return hook(`${r.endpoint}-relation-${suffix}`, {
     relation: { endpoint: r.endpoint, id: r.id },
     remoteApp: r.remoteApp,

@@ -132,6 +132,7 @@ async function dispatchOnce(
     store.db.prepare("UPDATE tasks SET status = 'running' WHERE id = ?").run(task.id);
   }
   const backend = new ControllerBackend(store, unit.name, meta, action);
+  backend.setBatch(planned.map((p) => p.marker));
   const started = Date.now();
   store.updateUnit(unit.name, { agent: 'executing', activity: hookName(events[0] ?? planned[0]!) });
   const result = ctx.process

@@ -50,9 +50,11 @@ export function loadUnitView(store: Store, unit: UnitRow, now: number): UnitView
     if (!created && (r.life !== 'alive' || !participates(store, r, unit))) continue;
     const seen = store.seen(r.id, unit.name);
     const remoteApp = remoteAppOf(r, unit.app);
+    const endpoint = endpointOf(r, unit.app);
     relations.push({
       id: r.id,
-      endpoint: endpointOf(r, unit.app),
+      endpoint,
+      declared: app ? Object.hasOwn(store.meta(app).endpoints, endpoint) : true,
       remoteApp,
       peer: r.peer === 1,
       dying: r.life !== 'alive',
