@@ -135,6 +135,17 @@ export abstract class RelationInterface extends FrameworkObject {
     return parsed.data;
   }
 
+  /** The first relation whose remote application published valid `schema` data, with that data. */
+  protected firstRemoteApp<S extends BagSchema>(
+    schema: S,
+  ): { relation: Relation; data: z.output<S> } | undefined {
+    for (const relation of this.relations) {
+      const data = this.loadRemote(relation, relation.app, schema);
+      if (data) return { relation, data };
+    }
+    return undefined;
+  }
+
   private refuse(relation: Relation, member: Application | Unit, issues: Issue[]): undefined {
     this.log.record(relation, member, 'data', issues);
     return undefined;

@@ -142,11 +142,8 @@ export class LustreRequirer extends RelationInterface {
 
   /** The filesystem the server's endpoint names (first relation with valid data). */
   filesystem(): LustreEndpoint | undefined {
-    for (const relation of this.relations) {
-      const data = this.loadRemote(relation, relation.app, LustreServerAppSchema);
-      if (data) return parseLustreEndpoint(data.endpoint);
-    }
-    return undefined;
+    const found = this.firstRemoteApp(LustreServerAppSchema);
+    return found && parseLustreEndpoint(found.data.endpoint);
   }
 
   /** Any unit: report whether (and where) this unit has the filesystem mounted. */

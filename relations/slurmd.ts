@@ -206,11 +206,8 @@ export class SlurmdProvider extends RelationInterface {
 
   /** slurmctld's data from the first relation that has valid data. */
   controller(): { relation: Relation; controller: ControllerAppData } | undefined {
-    for (const relation of this.relations) {
-      const controller = this.loadRemote(relation, relation.app, ControllerAppSchema);
-      if (controller) return { relation, controller };
-    }
-    return undefined;
+    const found = this.firstRemoteApp(ControllerAppSchema);
+    return found && { relation: found.relation, controller: found.data };
   }
 
   /** The munge key slurmctld granted, read under `label` so secret-changed names it. */

@@ -82,11 +82,7 @@ export class SlurmdbdRequirer extends RelationInterface {
 
   /** slurmdbd's address from the first relation with valid data. */
   database(): SlurmdbdAppData | undefined {
-    for (const relation of this.relations) {
-      const data = this.loadRemote(relation, relation.app, SlurmdbdAppSchema);
-      if (data) return data;
-    }
-    return undefined;
+    return this.firstRemoteApp(SlurmdbdAppSchema)?.data;
   }
 
   /** Leader only (false elsewhere): grant `mungeKey` to each relation and publish its id. */
@@ -114,11 +110,8 @@ export class SlurmdbdProvider extends RelationInterface {
 
   /** slurmctld's data from the first relation with valid data. */
   controller(): { relation: Relation; controller: SlurmdbdControllerAppData } | undefined {
-    for (const relation of this.relations) {
-      const controller = this.loadRemote(relation, relation.app, SlurmdbdControllerAppSchema);
-      if (controller) return { relation, controller };
-    }
-    return undefined;
+    const found = this.firstRemoteApp(SlurmdbdControllerAppSchema);
+    return found && { relation: found.relation, controller: found.data };
   }
 
   /** The munge key slurmctld granted, read under `label` so secret-changed names it. */

@@ -16,7 +16,7 @@ import { ApiError } from './api/protocol.js';
 import type { ChangeView } from './api/methods.js';
 import { loadCharm } from './charms.js';
 import type { ModelController } from './model-controller.js';
-import { parseStringMap } from './store/store.js';
+import { parseStringMap } from './store/json-columns.js';
 
 /** What the model holds, as the bundle differ sees it. */
 export function modelSnapshot(mc: ModelController): ExportSnapshot {

@@ -1,7 +1,7 @@
 /** Secrets in the model store: metadata, revisions, grants and consumers' tracked revisions. */
 import type { Db } from './db.js';
 import type { SecretRow } from './rows.js';
-import { parseStringMap } from './store.js';
+import { parseStringMap } from './json-columns.js';
 
 export class SecretStore {
   constructor(private readonly db: Db) {}

@@ -9,6 +9,7 @@ import { metaFromJson } from '../../ops/meta/json.js';
 import type { CharmMeta, ConfigValue } from '../../ops/meta/types.js';
 import type Database from 'better-sqlite3';
 import { openDb, type Db } from './db.js';
+import { parseObject, parseStringMap, sortKeys } from './json-columns.js';
 import type { AppRow, DatabagRow, RelationRow, SecretRow, SeenRow, TaskRow, UnitRow } from './rows.js';
 
 export type { AppRow, DatabagRow, RelationRow, SecretRow, SeenRow, TaskRow, UnitRow };
@@ -22,21 +23,6 @@ export interface ModelConfig {
 }
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = { updateStatusInterval: 300, automaticallyRetryHooks: true };
-
-function parseObject(text: string, what: string): Record<string, unknown> {
-  const v: unknown = JSON.parse(text);
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new Error(`model store: ${what} is not a JSON object`);
-  return v as Record<string, unknown>;
-}
-
-/** A string map read back from the store (databags, annotations). */
-export function parseStringMap(text: string, what: string): Record<string, string> {
-  const o = parseObject(text, what);
-  for (const [k, v] of Object.entries(o))
-    if (typeof v !== 'string') throw new Error(`model store: ${what}.${k} is not a string`);
-  return o as Record<string, string>;
-}
 
 export class Store {
   readonly db: Db;
@@ -500,8 +486,4 @@ export class Store {
       .all(unit, limit)
       .reverse();
   }
-}
-
-function sortKeys(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
