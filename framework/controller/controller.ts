@@ -8,6 +8,7 @@ import type { ModelInfo } from './api/methods.js';
 import { ApiError } from './api/protocol.js';
 import { ModelController } from './model-controller.js';
 import { peekModelKey } from './store/db.js';
+import { netnsUnavailable } from '../substrates/netns/requirements.js';
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -57,7 +58,7 @@ export class Controller {
     return existsSync(join(this.modelsDir, name, 'model.db'));
   }
 
-  /** Create a model; `sandbox` is the only substrate this controller runs today. */
+  /** Create a model on `sandbox` (simulated machines) or `netns` (namespaces with real daemons; root only). */
   add(name: string, substrate: string, isolation: 'in-process' | 'process' = 'in-process'): ModelController {
     if (!MODEL_NAME.test(name))
       throw new ApiError(
@@ -65,19 +66,24 @@ export class Controller {
         `invalid model name '${name}': lowercase letters, digits and hyphens`,
       );
     if (this.exists(name)) throw new ApiError('conflict', `model '${name}' already exists`);
-    if (substrate !== 'sandbox') {
-      throw new ApiError(
-        'bad-request',
-        `substrate '${substrate}' is not available yet: use --substrate sandbox`,
-      );
+    if (substrate === 'netns') {
+      const why = netnsUnavailable();
+      if (why !== null) throw new ApiError('bad-request', why);
+    } else if (substrate !== 'sandbox') {
+      throw new ApiError('bad-request', `unknown substrate '${substrate}': use sandbox or netns`);
     }
-    const mc = this.model(name, true, isolation);
+    const mc = this.model(name, true, isolation, substrate);
     mc.store.setKey('isolation', isolation);
     return mc;
   }
 
   /** An existing model (opened on first use), or, with `create`, a new one. */
-  model(name: string, create = false, isolation?: 'in-process' | 'process'): ModelController {
+  model(
+    name: string,
+    create = false,
+    isolation?: 'in-process' | 'process',
+    substrate?: 'sandbox' | 'netns',
+  ): ModelController {
     let mc = this.models.get(name);
     if (mc) return mc;
     if (!create && !this.exists(name))
@@ -90,6 +96,7 @@ export class Controller {
     mc = ModelController.open(name, join(this.modelsDir, name), {
       onChange: () => this.changed(name),
       isolation: mode,
+      substrate,
     });
     this.models.set(name, mc);
     return mc;
@@ -98,8 +105,8 @@ export class Controller {
   /** Stop a model's agents and delete everything it made. */
   async destroy(name: string): Promise<void> {
     const mc = this.model(name);
-    mc.close();
     this.models.delete(name);
+    await mc.destroy();
     rmSync(join(this.modelsDir, name), { recursive: true, force: true });
   }
 

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type { ConfigValue } from '../ops/backend.js';
 import { parseConfigAssignment } from '../ops/meta/config.js';
 import type { CharmMeta } from '../ops/meta/types.js';
+import { NetnsSubstrate } from '../substrates/netns/substrate.js';
 import { SandboxSubstrate } from '../substrates/sandbox/substrate.js';
+import type { Substrate } from '../substrates/substrate.js';
 import { ProcessIsolation } from './agent/process/isolation.js';
 import { Scheduler, type Clock } from './agent/scheduler.js';
 import { importCharmClass, loadCharm } from './charms.js';
@@ -27,6 +29,8 @@ export interface ModelControllerOptions {
   onChange?: () => void;
   /** 'process': every hook runs as a child process with Juju's environment and hook tools (agent/process/). */
   isolation?: 'in-process' | 'process';
+  /** Where units live, for a new model (an existing one keeps what its store says). */
+  substrate?: 'sandbox' | 'netns';
 }
 
 export interface AddApplicationSpec {
@@ -47,7 +51,7 @@ const APP_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
 export class ModelController {
   readonly store: Store;
-  readonly substrate: SandboxSubstrate;
+  readonly substrate: Substrate;
   readonly scheduler: Scheduler;
   /** The substrate's machines, following the store. */
   readonly machines: ModelMachines;
@@ -59,8 +63,8 @@ export class ModelController {
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.store = new Store(join(dir, 'model.db'));
-    this.store.initModel(name, 'sandbox');
-    this.substrate = new SandboxSubstrate({ modelDir: dir });
+    this.store.initModel(name, options.substrate ?? 'sandbox');
+    this.substrate = this.makeSubstrate(options);
     this.machines = new ModelMachines(this.store, this.substrate);
     this.scheduler = new Scheduler({
       store: this.store,
@@ -79,6 +83,22 @@ export class ModelController {
     });
   }
 
+  /** The substrate the store names; netns machines log their daemons' output into the model's log. */
+  private makeSubstrate(options: ModelControllerOptions): Substrate {
+    const kind = this.store.getKey('substrate') ?? 'sandbox';
+    if (kind === 'sandbox') return new SandboxSubstrate({ modelDir: this.dir });
+    if (kind !== 'netns') throw new Error(`model ${this.name} names an unknown substrate '${kind}'`);
+    const tag = (this.store.getKey('uuid') ?? '').replaceAll('-', '').slice(0, 8);
+    return new NetnsSubstrate({
+      modelDir: this.dir,
+      tag,
+      log: (entity, level, module, message) => {
+        this.store.addLog(entity, level, module, message);
+        options.onChange?.();
+      },
+    });
+  }
+
   /** Open (or create) the model in `dir`; its agents resume where the store says. */
   static open(name: string, dir: string, options: ModelControllerOptions = {}): ModelController {
     const mc = new ModelController(name, dir, options);
@@ -91,6 +111,15 @@ export class ModelController {
 
   close(): void {
     this.scheduler.stop();
+    this.substrate.close();
+    this.store.close();
+  }
+
+  /** destroy-model: stop the agents, then remove everything the substrate made (processes, namespaces, files). */
+  async destroy(): Promise<void> {
+    this.scheduler.stop();
+    await this.machines.ready();
+    await this.substrate.destroy();
     this.store.close();
   }
 

@@ -6,8 +6,8 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SandboxMachine } from '../substrates/sandbox/machine.js';
-import type { SandboxSubstrate } from '../substrates/sandbox/substrate.js';
+import type { Machine } from '../ops/machine.js';
+import type { Substrate } from '../substrates/substrate.js';
 import type { Store } from './store/store.js';
 
 export class ModelMachines {
@@ -16,7 +16,7 @@ export class ModelMachines {
 
   constructor(
     private readonly store: Store,
-    readonly substrate: SandboxSubstrate,
+    readonly substrate: Substrate,
   ) {}
 
   /** Start making the substrate match the store (at open); failures are logged, not fatal. */
@@ -55,7 +55,7 @@ export class ModelMachines {
   }
 
   /** Machine `id`, created if a crash left it out (createMachine is idempotent). */
-  async machine(id: string): Promise<SandboxMachine> {
+  async machine(id: string): Promise<Machine> {
     await this.reconciled;
     const row = this.store.machine(id);
     return row ? this.substrate.createMachine(id, row.constraints) : this.substrate.machine(id);

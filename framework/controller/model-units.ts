@@ -6,11 +6,9 @@
 import { ApiError } from './api/protocol.js';
 import type { Store } from './store/store.js';
 
-/** A stable private address per sandbox machine. */
-export function addressOf(machine: string): string {
-  const n = Number(machine);
-  return `10.${20 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${(n % 256) + 1}`;
-}
+import { addressOf } from '../substrates/address.js';
+
+export { addressOf };
 
 /** Add `count` units of `app`, each on a new machine; returns them with their machines. */
 export function insertUnits(

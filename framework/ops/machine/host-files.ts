@@ -36,17 +36,27 @@ export function checkAbsolute(path: string): string {
   return normalize(path);
 }
 
+/** How HostFiles places canonical paths; the default puts every path under one root. */
+export interface HostFilesOptions {
+  /** The real path of a (normalized, absolute) canonical path; default `join(root, path)`. */
+  realPath?: (path: string) => string;
+  /** Where etc/passwd and etc/group are read from (default the root). */
+  idRoot?: string;
+}
+
 /** Files under `root`; owners are names from `<root>/etc/passwd` and `<root>/etc/group`. */
 export class HostFiles implements MachineFiles {
   private readonly ids: IdDatabase;
+  private readonly realPath: (path: string) => string;
 
-  constructor(private readonly root: string) {
-    this.ids = new IdDatabase(root);
+  constructor(root: string, options: HostFilesOptions = {}) {
+    this.ids = new IdDatabase(options.idRoot ?? root);
+    this.realPath = options.realPath ?? ((path) => join(root, path));
   }
 
   /** The real path for a canonical one; `..` cannot climb above the root because the path is normalized first. */
   private real(path: string): string {
-    return join(this.root, checkAbsolute(path));
+    return this.realPath(checkAbsolute(path));
   }
 
   async read(path: string): Promise<string> {

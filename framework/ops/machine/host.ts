@@ -38,7 +38,7 @@ export interface HostMachineOptions {
 }
 
 /** Runs an argv with extra environment and returns its result without throwing. */
-type Runner = (argv: readonly string[], env?: Record<string, string>) => Promise<ExecResult>;
+export type Runner = (argv: readonly string[], env?: Record<string, string>) => Promise<ExecResult>;
 
 /** The last few stderr (or stdout) lines of a failed command, for error messages. */
 function outputTail(result: ExecResult, lines = 5): string {
@@ -64,8 +64,8 @@ function serializeApt<T>(task: () => Promise<T>): Promise<T> {
 /** apt package names, optionally with `:arch` and `=version` (and never an option such as `-o`). */
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]*(?::[a-z0-9-]+)?(?:=[A-Za-z0-9.+~:-]+)?$/;
 
-/** apt-get and dpkg-query, one apt-get at a time. */
-class HostPackages implements MachinePackages {
+/** apt-get and dpkg-query, one apt-get at a time (and waiting for dpkg's lock held by anyone else). */
+export class HostPackages implements MachinePackages {
   constructor(
     private readonly run: Runner,
     private readonly aptGet: string,
@@ -87,6 +87,10 @@ class HostPackages implements MachinePackages {
         'install',
         '-y',
         '--no-install-recommends',
+        // Another apt on this host (a person, unattended-upgrades, a second controller) holds
+        // dpkg's lock: wait for it instead of failing with "Could not get lock".
+        '-o',
+        'DPkg::Lock::Timeout=300',
         '-o',
         'Dpkg::Options::=--force-confold',
         ...missing,
@@ -101,6 +105,17 @@ class HostPackages implements MachinePackages {
         if (update.exitCode === 0) result = await this.apt(args);
       }
       if (result.exitCode !== 0) {
+        const unknown =
+          /Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate/.exec(
+            result.stderr,
+          );
+        const name = unknown?.[1] ?? unknown?.[2];
+        if (name !== undefined) {
+          throw new PackageError(
+            `package ${name} is not available from this machine's apt sources: add the source that ` +
+              `provides it (see /etc/apt/sources.list.d), then resolve the unit`,
+          );
+        }
         throw new PackageError(describeFailure(`apt-get could not install ${missing.join(', ')}`, result));
       }
     });

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, open, readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** The errno code of a Node fs error (no instanceof: under Jest errors come from another realm). */
 export function errorCode(error: unknown): string | undefined {
@@ -96,22 +96,7 @@ export class RecordFile<V> {
 // One promise chain per machine directory (module-level, so every SandboxMachine
 // over the same directory in this process shares it): read-modify-write of the
 // state files never interleaves, so no update is lost.
-const queues = new Map<string, Promise<unknown>>();
-
-/** Run `task` after every earlier task queued for `dir`; its result or error is passed through. */
-export function serialize<T>(dir: string, task: () => Promise<T>): Promise<T> {
-  const key = resolve(dir);
-  const run = (queues.get(key) ?? Promise.resolve()).then(task);
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
-}
+export { serialize } from '../serialize.js';
 
 /** A whole number ≥ 0, or throws naming the field. */
 export function counter(value: unknown, field: string): number {

@@ -11,6 +11,7 @@ import { formatConstraints, hardwareFromConstraints, parseConstraints } from './
 import { SandboxMachine } from './machine.js';
 import { seedBaseSystem } from './base-system.js';
 import { errorCode, isObject, message, serialize, text, writeAtomic } from './store.js';
+import type { Substrate } from '../substrate.js';
 
 /** Where the substrate keeps its machines. */
 export interface SandboxSubstrateOptions {
@@ -46,7 +47,7 @@ function byId(a: MachineRecord, b: MachineRecord): number {
 }
 
 /** Simulated machines under a model directory; see the module comment. */
-export class SandboxSubstrate {
+export class SandboxSubstrate implements Substrate {
   /** The substrate's name, as `--substrate` spells it. */
   readonly name = 'sandbox';
   /** `<modelDir>/machines`. */
@@ -116,6 +117,14 @@ export class SandboxSubstrate {
       await rm(doomed, { recursive: true, force: true });
     });
   }
+
+  /** destroy-model: the machines are folders under the model, so removing them is all. */
+  async destroy(): Promise<void> {
+    await rm(this.machinesDir, { recursive: true, force: true });
+  }
+
+  /** Nothing runs in the background. */
+  close(): void {}
 
   /** Every machine, in id order (numeric ids numerically). */
   async list(): Promise<MachineRecord[]> {
