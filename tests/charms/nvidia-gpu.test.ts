@@ -67,14 +67,14 @@ const published = (out: StateType, id: number): Record<string, string> =>
   );
 
 describe('no NVIDIA GPU', () => {
-  it('is active, says so, publishes ready with no devices, installs nothing', async () => {
+  it('is blocked, says so, publishes ready with no devices, installs nothing', async () => {
     const ctx = context([]);
     const gpu = toSlurmd();
     const out = await ctx.run(
       ctx.on.install(),
       State({ relations: [principal(), gpu], machine: new RecordingMachine() }),
     );
-    expect(out.unitStatus).toEqual(new ActiveStatus('no NVIDIA GPU on this machine'));
+    expect(out.unitStatus).toEqual(new BlockedStatus('no NVIDIA GPU on this machine'));
     expect(published(out, gpu.id)).toEqual({ devices: '[]', ready: 'true' });
     expect(ctx.machine?.ops('install')).toEqual([]);
     expect(ctx.rebootRequested).toBeUndefined();
@@ -88,7 +88,7 @@ describe('no NVIDIA GPU', () => {
       hardware: { gpus: [{ pciAddress: '0000:03:00.0', vendorId: '1a03', deviceId: '2000' }] },
     });
     const out = await ctx.run(ctx.on.updateStatus(), State({ machine }));
-    expect(out.unitStatus).toEqual(new ActiveStatus('no NVIDIA GPU on this machine'));
+    expect(out.unitStatus).toEqual(new BlockedStatus('no NVIDIA GPU on this machine'));
   });
 });
 

@@ -90,7 +90,8 @@ export class NvidiaGpuCharm extends CharmBase {
       case 'none':
         this.forgetInstall();
         this.gpu.publishDevices({ devices: [], ready: true });
-        return new ActiveStatus('no NVIDIA GPU on this machine');
+        // Not a success to pretend: the unit has nothing to drive, and the operator should know.
+        return new BlockedStatus('no NVIDIA GPU on this machine');
       case 'driver-loaded': {
         this.forgetInstall();
         const groups = groupGpus(found.devices);

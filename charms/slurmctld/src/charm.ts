@@ -31,6 +31,7 @@ import { installMungeKey, ownMungeKey } from '../../lib/munge/index.js';
 import { SlurmConfError, hostlistCount } from '../../lib/slurm/index.js';
 import { readSettings } from './config.js';
 import {
+  ACCOUNTING_INCLUDE,
   RESERVED_PARTITION_NAMES,
   SLURMCTLD_PORT,
   SLURM_CONF,
@@ -43,6 +44,7 @@ import {
   installPackages,
   prepareDirectories,
   readConfigFile,
+  registerCluster,
   restartSlurmctld,
   scontrol,
   stopSlurmctld,
@@ -206,6 +208,9 @@ export class SlurmctldCharm extends CharmBase {
       this.framework.logger.info(
         `restarting slurmctld: ${changed.length > 0 ? `changed ${changed.join(', ')}` : 'first start'}`,
       );
+      if (view.accounting !== undefined && (changed.includes(ACCOUNTING_INCLUDE) || !this.stored.running)) {
+        await registerCluster(this.machine, view.settings.clusterName, this.framework.logger);
+      }
       await restartSlurmctld(this.machine);
       this.stored.running = true;
     }

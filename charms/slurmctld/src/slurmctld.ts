@@ -5,7 +5,12 @@
  *   const changed = await writeConfig(machine, renderConfig(view, await readBase(machine)));
  *   if (changed.length > 0) await restartSlurmctld(machine);
  */
-import { FileNotFoundError, type ExecResult, type Machine } from '../../../framework/ops/index.js';
+import {
+  FileNotFoundError,
+  type ExecResult,
+  type Logger,
+  type Machine,
+} from '../../../framework/ops/index.js';
 import { MUNGE_PACKAGE } from '../../lib/munge/index.js';
 import { parseSlurmConf } from '../../lib/slurm/index.js';
 import {
@@ -91,11 +96,50 @@ export async function currentConfig(machine: Machine): Promise<Map<string, strin
   return out;
 }
 
-/** Run scontrol; never throws for its exit status (127: Slurm's tools are not on this machine). */
-export async function scontrol(machine: Machine, args: readonly string[]): Promise<ExecResult> {
+/** Run a Slurm client; never throws for its exit status (127: Slurm's tools are not on this machine). */
+async function client(machine: Machine, argv: readonly string[]): Promise<ExecResult> {
   try {
-    return await machine.exec(['scontrol', ...args], { check: false, timeoutMs: 60_000 });
+    return await machine.exec(argv, { check: false, timeoutMs: 60_000 });
   } catch (e) {
     return { exitCode: 127, stdout: '', stderr: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Run scontrol; never throws for its exit status (127: Slurm's tools are not on this machine). */
+export function scontrol(machine: Machine, args: readonly string[]): Promise<ExecResult> {
+  return client(machine, ['scontrol', ...args]);
+}
+
+/**
+ * Register the cluster with slurmdbd before slurmctld (re)starts with accounting. 22.05's
+ * slurmctld registers itself only when slurmdbd answers at its start, and a slurmdbd
+ * creating its tables takes seconds: without this, jobs are never recorded. Waits for
+ * slurmdbd up to `timeoutMs`, then throws (the hook is retried).
+ */
+export async function registerCluster(
+  machine: Machine,
+  clusterName: string,
+  logger: Logger,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await client(machine, ['sacctmgr', '-i', 'add', 'cluster', clusterName]);
+    const said = `${r.stdout}\n${r.stderr}`;
+    if (r.exitCode === 0 || /already exists/.test(said)) {
+      logger.info(`cluster ${clusterName} is registered with slurmdbd`);
+      return;
+    }
+    if (r.exitCode === 127) {
+      logger.warn(
+        `sacctmgr is not available here (exit 127): cluster ${clusterName} not registered; carrying on`,
+      );
+      return;
+    }
+    if (Date.now() >= deadline) {
+      const why = said.trim().split('\n').slice(-2).join(' ');
+      throw new Error(`slurmdbd did not answer within ${timeoutMs / 1000} s (sacctmgr: ${why})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
