@@ -23,6 +23,29 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page: plain ES modules run by the browser, not by Node.
+    files: ['framework/controller/dashboard/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        navigator: 'readonly',
+        WebSocket: 'readonly',
+        URLSearchParams: 'readonly',
+        CSS: 'readonly',
+        fetch: 'readonly',
+        getComputedStyle: 'readonly',
+        requestAnimationFrame: 'readonly',
+        setInterval: 'readonly',
+        process: 'off',
+        Buffer: 'off',
+      },
+    },
+  },
+  {
     // framework/ops knows nothing of the rest of the project (ARCHITECTURE, import rules).
     files: ['framework/ops/**/*.ts'],
     rules: {

@@ -7,6 +7,7 @@ import * as addUnit from './commands/add-unit.js';
 import * as bootstrap from './commands/bootstrap.js';
 import * as config from './commands/config.js';
 import * as controller from './commands/controller.js';
+import * as dashboard from './commands/dashboard.js';
 import * as debugLog from './commands/debug-log.js';
 import * as deploy from './commands/deploy.js';
 import * as exec from './commands/exec.js';
@@ -45,6 +46,7 @@ const COMMANDS = [
   status,
   wait,
   debugLog,
+  dashboard,
   showUnit,
   secrets,
   exportBundle,

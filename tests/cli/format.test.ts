@@ -6,6 +6,7 @@ import type {
   UnitStatusView,
 } from '../../framework/controller/api/status.js';
 import { stripAnsi } from '../../framework/cli/format/color.js';
+import { app } from '../dashboard/fake-model.js';
 import {
   formatStatusJson,
   formatStatusTabular,
@@ -23,23 +24,6 @@ function unit(name: string, over: Partial<UnitStatusView> = {}): UnitStatusView 
     address: '10.0.0.1',
     ports: [],
     subordinates: {},
-    ...over,
-  };
-}
-
-function app(name: string, units: UnitStatusView[], over: Partial<AppStatusView> = {}): AppStatusView {
-  return {
-    name,
-    charm: name,
-    charmPath: `/charms/${name}`,
-    version: '',
-    status: 'active',
-    message: '',
-    scale: units.length,
-    subordinate: false,
-    exposed: false,
-    relations: {},
-    units: Object.fromEntries(units.map((u) => [u.name, u])),
     ...over,
   };
 }

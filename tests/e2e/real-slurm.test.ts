@@ -274,9 +274,15 @@ suite('a real Slurm cluster on the netns substrate', () => {
       const mountpoints = existsSync(mountpointsFile)
         ? readFileSync(mountpointsFile, 'utf8').split('\n').filter(Boolean)
         : [];
+      // This model's namespaces share a prefix (other tests may have their own meanwhile).
+      const ns = spawnSync('ip', ['netns', 'identify', String(slurmctldPid())], {
+        encoding: 'utf8',
+      }).stdout.trim();
+      expect(ns).toMatch(/^tsops-[0-9a-f]+-m0$/);
+      const prefix = ns.replace(/-m0$/, '');
       ok('destroy-model', MODEL, '--yes');
       const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-      expect(namespaces).not.toMatch(/tsops-/);
+      expect(namespaces.split('\n').filter((l) => l.startsWith(prefix))).toEqual([]);
       await until('every daemon gone', 15_000, () => {
         const alive = pids.filter((p) => {
           try {

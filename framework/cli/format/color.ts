@@ -2,6 +2,7 @@
  * ANSI colours for status values, as juju paints them. Every function is the
  * identity when colour is off, so callers never branch on it.
  */
+import { statusStyle } from '../../controller/api/status-style.js';
 
 const STYLES = {
   green: ['\u001b[32m', '\u001b[39m'],
@@ -20,25 +21,11 @@ export function paint(text: string, on: boolean, ...styles: Style[]): string {
   return styles.reduce((s, name) => `${STYLES[name][0]}${s}${STYLES[name][1]}`, text);
 }
 
-const STATUS_STYLES: Record<string, Style[]> = {
-  active: ['green'],
-  idle: ['green'],
-  settled: ['green'],
-  blocked: ['red'],
-  lost: ['red'],
-  maintenance: ['yellow'],
-  waiting: ['yellow'],
-  allocating: ['yellow'],
-  rebooting: ['yellow'],
-  busy: ['yellow'],
-  error: ['red', 'bold'],
-  unknown: ['grey'],
-  terminated: ['grey'],
-};
-
-/** Paint a workload, agent or model status value with its juju colour. */
+/** Paint a workload, agent or model status value with its juju colour (the dashboard's too). */
 export function paintStatus(status: string, on: boolean, text: string = status): string {
-  return paint(text, on, ...(STATUS_STYLES[status] ?? []));
+  const style = statusStyle(status);
+  if (style === undefined) return paint(text, on);
+  return style.bold ? paint(text, on, style.color, 'bold') : paint(text, on, style.color);
 }
 
 // Covers the SGR sequences above and the common CSI forms tools emit (built from a

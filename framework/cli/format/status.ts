@@ -4,8 +4,12 @@
  */
 import YAML from 'yaml';
 import type { AppStatusView, ModelStatusView, UnitStatusView } from '../../controller/api/status.js';
+import { describeModelState } from '../../controller/api/status-style.js';
 import { paint, paintStatus } from './color.js';
 import { renderTable } from './table.js';
+
+// Shared with the dashboard, which says the same things in the same colours.
+export { describeModelState, plural } from '../../controller/api/status-style.js';
 
 /** Options of the tabular format. */
 export interface StatusFormatOptions {
@@ -13,11 +17,6 @@ export interface StatusFormatOptions {
   relations: boolean;
   /** Paint status values with ANSI colours. */
   color: boolean;
-}
-
-/** `n thing` or `n things`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Number after the slash of a unit name, for natural ordering (`app/10` after `app/9`). */
@@ -46,16 +45,6 @@ function unitsOf(app: AppStatusView, status: ModelStatusView): UnitStatusView[] 
       for (const sub of Object.values(unit.subordinates))
         if (sub.name.split('/')[0] === app.name) found.push(sub);
   return found;
-}
-
-/** `busy (3 hooks pending)`, `settled`, or `error (1 unit in error)`. */
-export function describeModelState(model: ModelStatusView['model']): { state: string; text: string } {
-  if (model.settled) return { state: 'settled', text: 'settled' };
-  const parts: string[] = [];
-  if (model.pendingHooks > 0) parts.push(`${plural(model.pendingHooks, 'hook')} pending`);
-  if (model.errors.length > 0) parts.push(`${plural(model.errors.length, 'unit')} in error`);
-  const state = model.pendingHooks === 0 && model.errors.length > 0 ? 'error' : 'busy';
-  return { state, text: parts.length > 0 ? `${state} (${parts.join(', ')})` : state };
 }
 
 /** `14:05:23Z` as juju shows it; the input as is when it is not a date. */

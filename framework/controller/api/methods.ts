@@ -102,6 +102,11 @@ export const methodParams = {
   exec: z.object({ model, unit: unitName, argv: z.array(z.string()).min(1) }).strict(),
   'model-config.get': z.object({ model }).strict(),
   'model-config.set': z.object({ model, values: z.record(z.string(), z.string()) }).strict(),
+  /**
+   * A one-time link to the dashboard, opening on `model`. Served by the API server
+   * itself (it owns the dashboard's sessions), and refused to dashboard sessions.
+   */
+  'dashboard.login': z.object({ model: model.optional() }).strict(),
 } as const;
 
 export type MethodName = keyof typeof methodParams;
@@ -172,6 +177,13 @@ export interface ExecView {
   stderr: string;
 }
 
+/** A dashboard login link: works once, until `expiresAt`. */
+export interface DashboardLoginView {
+  /** `http://127.0.0.1:<port>/?login=<one-time token>`. */
+  url: string;
+  expiresAt: string;
+}
+
 export interface MethodResults {
   'models.list': ModelInfo[];
   'models.add': ModelInfo;
@@ -195,6 +207,7 @@ export interface MethodResults {
   exec: ExecView;
   'model-config.get': Record<string, string>;
   'model-config.set': { changed: string[] };
+  'dashboard.login': DashboardLoginView;
 }
 
 /** Server-pushed streams a client can subscribe to. */

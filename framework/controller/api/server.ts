@@ -4,12 +4,17 @@
  * every request's params against methods.ts before a handler sees them, runs
  * requests concurrently, and serves subscriptions to the status and log streams.
  * A client that stops reading is cut off rather than allowed to grow memory.
+ * The same port serves the dashboard over HTTP (dashboard/http.ts); a browser's
+ * connection, authenticated by its session cookie, may only read.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { DashboardHttp } from '../dashboard/http.js';
+import { DashboardSessions } from '../dashboard/sessions.js';
 import { methodParams, streamParams } from './methods.js';
 import type { MethodName, MethodResults, StreamData, StreamName } from './methods.js';
 import {
@@ -55,6 +60,8 @@ export interface ApiServerOptions {
   maxBufferedBytes?: number;
   /** How long an unauthenticated connection may wait before `login` (default 10 s). */
   loginTimeoutMs?: number;
+  /** The dashboard's logins and sessions (default: new, in memory; tests pass one to outlive a restart). */
+  dashboardSessions?: DashboardSessions;
 }
 
 /** A running API server. */
@@ -65,6 +72,16 @@ export interface ApiServer {
 }
 
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/** What a dashboard session may do: look, never change (the CLI changes the model). */
+const DASHBOARD_METHODS: ReadonlySet<string> = new Set([
+  'ping',
+  'subscribe',
+  'unsubscribe',
+  'models.list',
+  'status',
+  'show-unit',
+]);
 
 function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methodParams, name);
@@ -104,21 +121,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const connections = new Set<Connection>();
   let nextConnection = 1;
 
-  const wss = new WebSocketServer({ host, port: options.port ?? 0, maxPayload: MAX_FRAME_BYTES });
+  const http = createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
+    http.once('listening', resolve);
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host);
   });
-  wss.on('error', (err) => log(`api: server error: ${err.message}`));
-  const address: AddressInfo | string | null = wss.address();
+  http.on('error', (err) => log(`api: server error: ${err.message}`));
+  const address: AddressInfo | string | null = http.address();
   if (address === null || typeof address !== 'object') throw new Error('api: the server has no TCP address');
   const port = address.port;
-  log(`api: listening on ws://${host}:${port}`);
+  const dashboard = new DashboardHttp(port, options.dashboardSessions ?? new DashboardSessions(), log);
+  log(`api: listening on ws://${host}:${port} (dashboard: http://${host}:${port}/)`);
 
   /** One client connection and its subscriptions. */
   class Connection {
     readonly name = `client ${nextConnection++}`;
     authed = false;
+    /** A browser with a dashboard session: read-only methods, no `login`. */
+    dashboard = false;
     closed = false;
     readonly subscriptions = new Map<number, () => void>();
     nextSubscription = 1;
@@ -191,6 +213,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!frame.ok) return this.fail(salvageId(value), 'bad-request', frame.message);
       const { id, method, params } = frame.value;
 
+      if (this.dashboard && !DASHBOARD_METHODS.has(method))
+        return this.fail(
+          id,
+          'unauthorized',
+          `the dashboard only reads the model; use the tsops CLI for ${method}`,
+        );
       if (method === 'login') return this.login(id, params);
       if (!this.authed) {
         return this.fail(id, 'unauthorized', "log in first: send {method: 'login', params: {token}}");
@@ -233,6 +261,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           stop();
           return {};
         }
+        case 'dashboard.login':
+          return dashboard.login(checked(methodParams['dashboard.login'], params).model);
         case 'shutdown': {
           checked(protocolParams.shutdown, params);
           const onShutdown = options.onShutdown;
@@ -294,20 +324,41 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return (handler as (params: unknown) => Promise<unknown>)(p.value);
   }
 
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+  http.on('request', (req, res) => {
+    dashboard.handle(req, res).catch((err: unknown) => {
+      log(`api: dashboard: ${req.url ?? ''} failed: ${errorStack(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('Internal error: see controller.log.');
+    });
+  });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => log(`api: upgrade: ${err.message}`));
+    const verdict = dashboard.admitUpgrade(req);
+    if (!verdict.ok) {
+      log(`api: refused a WebSocket upgrade: ${verdict.message}`);
+      return refuseUpgrade(socket, verdict.status, verdict.message);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, verdict.scope === 'dashboard'));
+  });
+
+  function accept(ws: WebSocket, req: IncomingMessage, viaDashboard: boolean): void {
     const conn = new Connection(ws);
     connections.add(conn);
     ws.on('close', () => conn.cleanup());
     ws.on('error', (err) => log(`api: ${conn.name}: ${err.message}`));
     ws.on('message', (data, isBinary) => void conn.onMessage(data, isBinary));
     const bearer = bearerToken(req);
-    if (bearer !== undefined) {
+    if (viaDashboard) {
+      conn.authed = true;
+      conn.dashboard = true;
+    } else if (bearer !== undefined) {
       if (!tokenMatches(expected, bearer)) return conn.refuse('bad token in Authorization header');
       conn.authed = true;
     } else {
       conn.loginTimer = setTimeout(() => conn.refuse('no login within the time allowed'), loginTimeoutMs);
     }
-  });
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -322,15 +373,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const force = setTimeout(() => {
           for (const client of wss.clients) client.terminate();
         }, 1000);
-        wss.close(() => {
+        wss.close();
+        http.close(() => {
           clearTimeout(force);
           log('api: closed');
           resolve();
         });
+        // Browsers keep idle HTTP connections open; they would hold close() up.
+        http.closeIdleConnections();
       });
       return closing;
     },
   };
+}
+
+/** Answer a refused WebSocket upgrade with a plain HTTP status, then hang up. */
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = `${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** Throw a bad-request naming the fields when `params` fails `schema`. */
