@@ -1,7 +1,7 @@
 /**
  * The Model's rules as a charm meets them, one dispatch at a time (framework/testing's
- * Context): databag access, typed load/save, collect-status priority, non-deferrable
- * events, commit only on success, object-tree rules, config loading and secrets.
+ * Context): collect-status priority, non-deferrable events, object-tree rules, config
+ * loading, commit only on success, secrets and actions. Relation data has its own file.
  */
 import { z } from 'zod';
 import {
@@ -10,264 +10,15 @@ import {
   CharmBase,
   ErrorStatus,
   MaintenanceStatus,
-  RelationDataAccessError,
-  RelationDataError,
-  RelationDataTypeError,
   WaitingStatus,
   type ActionEvent,
-  type CollectStatusEvent,
-  type EventBase,
   type Framework,
   type RelationEvent,
 } from '../../framework/ops/index.js';
-import { parseCharmMeta } from '../../framework/ops/meta/load.js';
-import {
-  Context,
-  PeerRelation,
-  Relation,
-  Secret,
-  State,
-  UncaughtCharmError,
-  type EventSpec,
-} from '../../framework/testing/index.js';
+import { Context, Secret, State, UncaughtCharmError } from '../../framework/testing/index.js';
+import { ctx, db, errorOf, meta, resetRulesCharm, runProbe, statuses } from './model-rules-fixture.js';
 
-const meta = parseCharmMeta(
-  `name: rules
-peers:
-  peers: { interface: rules-peers }
-requires:
-  db: { interface: db }
-config:
-  options:
-    cluster-name: { type: string, default: hpc }
-    nodes: { type: int, default: 2 }
-actions:
-  go:
-    params:
-      target: { type: string }
-    required: [target]
-    additionalProperties: false
-`,
-  'charm.yaml',
-);
-
-type Probe = (charm: RulesCharm, event: EventBase) => unknown;
-let probe: Probe = () => undefined;
-let statuses: { app: StatusInput[]; unit: StatusInput[] } = { app: [], unit: [] };
-type StatusInput = ActiveStatus | BlockedStatus | WaitingStatus | MaintenanceStatus;
-
-class RulesCharm extends CharmBase {
-  constructor(framework: Framework) {
-    super(framework);
-    this.observe(this.on.install, this.onAny);
-    this.observe(this.on.start, this.onAny);
-    this.observe(this.on.stop, this.onAny);
-    this.observe(this.on.remove, this.onAny);
-    this.observe(this.on.updateStatus, this.onAny);
-    this.observe(this.on.secretRotate, this.onAny);
-    this.observe(this.on.relationChanged('db'), this.onAny);
-    this.observe(this.on.relationBroken('db'), this.onAny);
-    this.observe(this.on.relationDeparted('db'), this.onAny);
-    this.observe(this.on.relationChanged('peers'), this.onAny);
-    this.observe(this.on.action('go'), this.onAny);
-    this.observe(this.on.collectAppStatus, this.onCollectApp);
-    this.observe(this.on.collectUnitStatus, this.onCollectUnit);
-  }
-  onAny(event: EventBase): unknown {
-    return probe(this, event);
-  }
-  onCollectApp(event: CollectStatusEvent): void {
-    for (const s of statuses.app) event.addStatus(s);
-  }
-  onCollectUnit(event: CollectStatusEvent): void {
-    for (const s of statuses.unit) event.addStatus(s);
-  }
-}
-
-const ctx = new Context(RulesCharm, { meta });
-const db = () =>
-  Relation({
-    endpoint: 'db',
-    remoteAppName: 'pg',
-    remoteAppData: { host: '"10.0.0.5"', port: '5432' },
-    remoteUnitsData: { 0: { 'ingress-address': '10.0.0.5' } },
-    localAppData: { mine: 'x' },
-  });
-const peers = () =>
-  PeerRelation({ endpoint: 'peers', peersData: { 1: { seen: 'yes' } }, localAppData: { shared: 'v' } });
-
-async function runProbe(p: Probe, state: State, event: EventSpec = ctx.on.updateStatus()): Promise<State> {
-  probe = p;
-  return ctx.run(event, state);
-}
-
-async function errorOf(p: Probe, state: State, event: EventSpec = ctx.on.updateStatus()): Promise<unknown> {
-  try {
-    await runProbe(p, state, event);
-  } catch (e) {
-    if (e instanceof UncaughtCharmError) return e.cause;
-    throw e;
-  }
-  throw new Error('the dispatch did not fail');
-}
-
-beforeEach(() => {
-  probe = () => undefined;
-  statuses = { app: [], unit: [] };
-});
-
-describe('databag access rules', () => {
-  it('own unit bag: readable and writable; written keys are committed, "" deletes', async () => {
-    const rel = db();
-    const out = await runProbe(
-      (c) => {
-        const bag = c.model.getRelation('db')!.data.get(c.unit);
-        bag.update({ ready: 'true', 'private-address': '' });
-      },
-      State({ relations: [rel] }),
-    );
-    expect(out.getRelation(rel.id).localUnitData).toMatchObject({ ready: 'true' });
-    expect(out.getRelation(rel.id).localUnitData['private-address']).toBeUndefined();
-  });
-
-  it('remote unit and remote app bags: readable, never writable', async () => {
-    const rel = db();
-    const seen: string[] = [];
-    await runProbe(
-      (c) => {
-        const r = c.model.getRelation('db')!;
-        seen.push(
-          r.data.get(r.app).get('port') ?? '',
-          r.data.get([...r.units][0]!).get('ingress-address') ?? '',
-        );
-      },
-      State({ relations: [rel] }),
-    );
-    expect(seen).toEqual(['5432', '10.0.0.5']);
-    const e1 = await errorOf(
-      (c) => c.model.getRelation('db')!.data.get(c.model.getRelation('db')!.app).set('x', 'y'),
-      State({ relations: [rel] }),
-    );
-    expect(e1).toBeInstanceOf(RelationDataAccessError);
-    expect(String(e1)).toMatch(/remote databags are read-only/);
-    const e2 = await errorOf(
-      (c) => c.model.getRelation('db')!.data.get(c.model.getUnit('pg/0')).set('x', 'y'),
-      State({ relations: [rel] }),
-    );
-    expect(e2).toBeInstanceOf(RelationDataAccessError);
-  });
-
-  it('own app bag: the leader reads and writes it', async () => {
-    const rel = db();
-    const out = await runProbe(
-      (c) => {
-        const bag = c.model.getRelation('db')!.data.get(c.app);
-        expect(bag.get('mine')).toBe('x');
-        bag.set('leader-wrote', '1');
-      },
-      State({ leader: true, relations: [rel] }),
-    );
-    expect(out.getRelation(rel.id).localAppData).toEqual({ mine: 'x', 'leader-wrote': '1' });
-  });
-
-  it('own app bag on a non-peer relation: a non-leader can neither read nor write it', async () => {
-    const read = await errorOf(
-      (c) => c.model.getRelation('db')!.data.get(c.app).get('mine'),
-      State({ leader: false, relations: [db()] }),
-    );
-    expect(read).toBeInstanceOf(RelationDataAccessError);
-    expect(String(read)).toMatch(/only the leader can read its own application's databag/);
-    const write = await errorOf(
-      (c) => c.model.getRelation('db')!.data.get(c.app).set('a', 'b'),
-      State({ leader: false, relations: [db()] }),
-    );
-    expect(String(write)).toMatch(/only the leader can write its application's databag/);
-  });
-
-  it('own app bag on a peer relation: a non-leader reads it but cannot write it', async () => {
-    const seen: string[] = [];
-    await runProbe(
-      (c) => seen.push(c.model.getRelation('peers')!.data.get(c.app).get('shared') ?? ''),
-      State({ leader: false, relations: [peers()] }),
-    );
-    expect(seen).toEqual(['v']);
-    const write = await errorOf(
-      (c) => c.model.getRelation('peers')!.data.get(c.app).set('a', 'b'),
-      State({ leader: false, relations: [peers()] }),
-    );
-    expect(write).toBeInstanceOf(RelationDataAccessError);
-  });
-
-  it('values must be strings', async () => {
-    const e = await errorOf(
-      (c) =>
-        c.model
-          .getRelation('db')!
-          .data.get(c.unit)
-          .set('n', 5 as unknown as string),
-      State({ relations: [db()] }),
-    );
-    expect(e).toBeInstanceOf(RelationDataTypeError);
-    expect(String(e)).toMatch(/value for 'n' must be a string, got number/);
-  });
-
-  it('a unit outside the relation has no databag there', async () => {
-    const e = await errorOf(
-      (c) => c.model.getRelation('db')!.data.get(c.model.getUnit('other/3')),
-      State({ relations: [db()] }),
-    );
-    expect(String(e)).toMatch(/other\/3 is not part of relation db:/);
-  });
-});
-
-describe('typed relation data', () => {
-  const Remote = z.object({ host: z.string(), port: z.number().int() });
-  const Mine = z.object({ ready: z.boolean(), nodes: z.array(z.string()), note: z.string().optional() });
-
-  it('load decodes one JSON value per key; save writes one key per field as JSON', async () => {
-    const rel = db();
-    let loaded: unknown;
-    const out = await runProbe(
-      (c) => {
-        const r = c.model.getRelation('db')!;
-        loaded = r.load(Remote, r.app);
-        r.save(Mine, { ready: true, nodes: ['a', 'b'] }, c.unit);
-      },
-      State({ relations: [rel] }),
-    );
-    expect(loaded).toEqual({ host: '10.0.0.5', port: 5432 });
-    expect(out.getRelation(rel.id).localUnitData).toMatchObject({ ready: 'true', nodes: '["a","b"]' });
-    expect(out.getRelation(rel.id).load(Mine, 'localUnit')).toEqual({ ready: true, nodes: ['a', 'b'] });
-  });
-
-  it('remote data that fails the schema raises RelationDataError naming the app, field and reason', async () => {
-    const rel = Relation({
-      endpoint: 'db',
-      remoteAppName: 'pg',
-      remoteAppData: { host: '"h"', port: '"not-a-number"' },
-    });
-    const e = await errorOf(
-      (c) => {
-        const r = c.model.getRelation('db')!;
-        return r.load(Remote, r.app);
-      },
-      State({ relations: [rel] }),
-    );
-    expect(e).toBeInstanceOf(RelationDataError);
-    const err = e as RelationDataError;
-    expect(err.source).toBe('pg');
-    expect(err.issues).toEqual([{ field: 'port', reason: expect.stringMatching(/number/) }]);
-    expect(err.message).toMatch(/^pg sent invalid data on relation db:\d+: port: /);
-  });
-
-  it('refuses to save data that fails its own schema', async () => {
-    const e = await errorOf(
-      (c) => c.model.getRelation('db')!.save(Mine, { ready: 'yes' } as never, c.unit),
-      State({ relations: [db()] }),
-    );
-    expect(e).toBeInstanceOf(RelationDataError);
-  });
-});
+beforeEach(resetRulesCharm);
 
 describe('collect-status', () => {
   it('picks the highest priority: blocked > maintenance > waiting > active; ties go to the first added', async () => {
@@ -495,10 +246,12 @@ describe('secrets', () => {
 describe('actions', () => {
   it('validates params against the schema before any handler runs', async () => {
     let ran = false;
-    probe = () => {
+    const handler = () => {
       ran = true;
     };
-    await expect(ctx.run(ctx.on.action('go', { params: { target: 5 } }), State())).rejects.toThrow();
+    await expect(
+      runProbe(handler, State(), ctx.on.action('go', { params: { target: 5 } })),
+    ).rejects.toThrow();
     expect(ran).toBe(false);
   });
 
