@@ -5,40 +5,19 @@
  * remove-unit, export-bundle round trip, debug-log, and controller stop. The steps
  * share one model and run in order.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ROOT, runTsops, tsopsOk, type CliRun } from '../fixtures/tsops-cli.js';
 import { z } from 'zod';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let home: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `tsops args...` from the project root (so fixture paths are relative, as a user types them). */
-function tsops(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tsops.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, TSOPS_HOME: home, NO_COLOR: '1' },
-    encoding: 'utf8',
-    timeout: 90_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Run and expect exit 0; returns stdout. */
-function ok(...args: string[]): string {
-  const r = tsops(...args);
-  if (r.code !== 0) throw new Error(`tsops ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+type Run = CliRun;
+const tsops = (...args: string[]): Run => runTsops(home, args);
+const ok = (...args: string[]): string => tsopsOk(home, args);
 
 /** A failure is one line on stderr, `tsops: ...`. */
 function expectOneLineError(r: Run, code: number, message: RegExp): void {

@@ -10,11 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { netnsUnavailable, onPath } from '../../framework/substrates/netns/requirements.js';
+import { ROOT, runTsops, tsopsOk, type CliRun } from '../fixtures/tsops-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MODEL = 'e2e-slurm';
 const PROGRAMS = ['slurmctld', 'slurmd', 'slurmdbd', 'sinfo', 'munged', 'mariadbd'];
 
@@ -37,27 +36,8 @@ const suite = why === null ? describe : describe.skip;
 let home: string;
 const started = Date.now();
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tsops(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tsops.mjs'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, TSOPS_HOME: home, NO_COLOR: '1' },
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(...args: string[]): string {
-  const r = tsops(...args);
-  if (r.code !== 0) throw new Error(`tsops ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const tsops = (...args: string[]): CliRun => runTsops(home, args, 240_000);
+const ok = (...args: string[]): string => tsopsOk(home, args, 240_000);
 
 /** A Slurm client run on slurmctld's machine (the only place the cluster's network is reachable from). */
 function onController(...argv: string[]): string {

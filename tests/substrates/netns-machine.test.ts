@@ -5,13 +5,14 @@
  * restarted controller finding its processes again, and destroy leaving nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ServiceError } from '../../framework/ops/machine.js';
 import { NetnsSubstrate } from '../../framework/substrates/netns/substrate.js';
 import { netnsUnavailable, onPath } from '../../framework/substrates/netns/requirements.js';
+import { UNIT_DIRS } from '../../framework/substrates/netns/unit-file.js';
 
 const why = netnsUnavailable();
 if (why !== null) process.stdout.write(`netns machine tests skipped: ${why}\n`);
@@ -21,12 +22,24 @@ const logs: string[] = [];
 let dir: string;
 let tag: string;
 let substrate: NetnsSubstrate;
+let unitDir: string;
+
+// A packaged-style unit: Environment=, a $VAR the shell expands, ExecReload with $MAINPID.
+const RELOADER = `[Unit]
+Description=test service with a reload
+[Service]
+Type=simple
+Environment="GREETING=hello from a unit"
+ExecStart=/bin/sh -c 'echo "$GREETING"; trap "echo reloaded" HUP; while :; do sleep 0.2; done'
+ExecReload=/bin/kill -HUP $MAINPID
+`;
 
 function open(): NetnsSubstrate {
   return new NetnsSubstrate({
     modelDir: dir,
     tag,
     superviseMs: 200,
+    unitDirs: [unitDir, ...UNIT_DIRS],
     log: (entity, level, module, message) => logs.push(`${entity} ${level} ${module} ${message}`),
   });
 }
@@ -50,6 +63,8 @@ function netnsInode(pid: number): number {
 suite('netns substrate on this host', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tsops-netns-'));
+    unitDir = mkdtempSync(join(tmpdir(), 'tsops-units-'));
+    writeFileSync(join(unitDir, 'tsops-reloader.service'), RELOADER);
     tag = randomBytes(4).toString('hex');
     substrate = open();
   });
@@ -57,6 +72,7 @@ suite('netns substrate on this host', () => {
   afterAll(async () => {
     await substrate.destroy().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(unitDir, { recursive: true, force: true });
   });
 
   it('makes machines with their own hostname and address that reach each other', async () => {
@@ -165,6 +181,61 @@ suite('netns substrate on this host', () => {
     // Its socket is in the machine's own /run, not the host's.
     expect(existsSync(join(dir, 'machines', '1', 'root', 'run', 'munge', 'munge.socket.2'))).toBe(true);
   }, 60_000);
+
+  it("runs a unit file's command with its environment, reloads it, and copies its output into the model's log", async () => {
+    const m0 = await substrate.machine('0');
+    await m0.services.start('tsops-reloader');
+    await until('its output in the log', 10_000, () =>
+      logs.includes('machine-0 INFO tsops-reloader hello from a unit'),
+    );
+    await m0.services.reload('tsops-reloader');
+    await until('the reload in the log', 10_000, () =>
+      logs.includes('machine-0 INFO tsops-reloader reloaded'),
+    );
+    await m0.services.stop('tsops-reloader');
+    await expect(m0.services.reload('tsops-reloader')).rejects.toThrow(
+      /cannot reload tsops-reloader: it is not running/,
+    );
+    await m0.services.start('sleeper');
+    await expect(m0.services.reload('sleeper')).rejects.toThrow(
+      /cannot reload sleeper: it has no ExecReload/,
+    );
+    await m0.services.stop('sleeper');
+  }, 30_000);
+
+  it('after a host reboot, enabled services start again and the others stay stopped', async () => {
+    const m0 = await substrate.machine('0');
+    const gone = { pid: 2 ** 22 - 1, startTime: 1 }; // no such process: what a reboot leaves
+    for (const [name, enabled] of [
+      ['booted-on', true],
+      ['booted-off', false],
+    ] as const) {
+      await m0.services.define({ name, command: ['sleep', '1000'], restart: 'no' });
+      const state = await m0.services.states.read(name);
+      await m0.services.states.write({
+        ...state,
+        enabled,
+        wanted: 'running',
+        main: gone,
+        bootId: 'an-earlier-boot',
+      });
+    }
+    await until(
+      'booted-on running',
+      10_000,
+      async () => (await m0.services.status('booted-on')).state === 'running',
+    );
+    expect(logs).toContain(
+      'machine-0 INFO booted-on starting booted-on: it is enabled and the host has rebooted',
+    );
+    await until(
+      'booted-off settled',
+      5_000,
+      async () => (await m0.services.states.read('booted-off')).main === undefined,
+    );
+    expect(await m0.services.status('booted-off')).toMatchObject({ state: 'stopped', enabled: false });
+    await m0.services.stop('booted-on');
+  }, 30_000);
 
   it('a restarted controller finds its machines and their processes again', async () => {
     const m0 = await substrate.machine('0');

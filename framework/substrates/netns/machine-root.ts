@@ -35,7 +35,7 @@ export class MachineRoot {
 
   constructor(
     machineDir: string,
-    /** Makes a missing canonical mount point on the host (and remembers it, to remove it later). */
+    /** Makes a missing canonical mount point on the host (and notes who uses it, to remove it later). */
     private readonly ensureMountpoint: (target: string) => Promise<void>,
   ) {
     this.root = join(machineDir, 'root');
@@ -94,7 +94,7 @@ export class MachineRoot {
         if (isDirectory(join(this.root, parent, name))) trees.push(`/${parent}/${name}`);
       }
     }
-    for (const t of trees) if (!isDirectory(t)) await this.ensureMountpoint(t);
+    for (const t of trees) await this.ensureMountpoint(t);
     const files = MACHINE_FILES.filter((f) => existsSync(join(this.root, f)) && existsSync(f));
     return [...trees, ...files].map((t) => ({ source: join(this.root, t), target: t }));
   }

@@ -23,6 +23,7 @@ export interface NetnsMachineOptions {
   /** The machine's namespace file under /run/netns. */
   netns: string;
   root: MachineRoot;
+  unitDirs?: readonly string[];
   log: (service: string, level: 'INFO' | 'WARNING' | 'ERROR', message: string) => void;
 }
 
@@ -41,6 +42,7 @@ export class NetnsMachine implements Machine {
       netns: options.netns,
       dir: options.dir,
       root: options.root,
+      unitDirs: options.unitDirs,
       readFile: (path) => readFile(options.root.realPath(path), 'utf8'),
       log: options.log,
     });

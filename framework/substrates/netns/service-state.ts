@@ -7,21 +7,11 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ServiceSpec } from '../../ops/machine.js';
+import { ServiceSpecSchema } from '../service-spec.js';
 
 const Identity = z.object({ pid: z.number().int().positive(), startTime: z.number() }).strict();
 
-const Spec = z
-  .object({
-    name: z.string(),
-    description: z.string().optional(),
-    command: z.array(z.string()).min(1),
-    user: z.string().optional(),
-    group: z.string().optional(),
-    environment: z.record(z.string(), z.string()).optional(),
-    workingDirectory: z.string().optional(),
-    restart: z.enum(['always', 'on-failure', 'no']).optional(),
-  })
-  .strict();
+const Spec = ServiceSpecSchema.extend({ command: z.array(z.string()).min(1) });
 
 export const ServiceStateSchema = z
   .object({
@@ -38,6 +28,8 @@ export const ServiceStateSchema = z
     restarts: z.array(z.number()),
     /** The supervisor gave up (start limit hit, or the start failed). */
     failed: z.boolean(),
+    /** The host's boot id when it last started (a different one means the host rebooted). */
+    bootId: z.string().optional(),
   })
   .strict();
 

@@ -6,7 +6,7 @@
  * model's log. Processes are tracked by pid and start time (processes.ts), never by name.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceError } from '../../ops/machine.js';
@@ -29,6 +29,15 @@ export const BASE_ENV: Readonly<Record<string, string>> = {
   LANG: 'C.UTF-8',
 };
 
+/** This boot of the host: a service started in an earlier one is started again only if enabled. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** A start that exits within this long counts as a failed start (its log tail is the error). */
 const START_GRACE_MS = 400;
 /** How long a Type=notify service may take to listen, or a forking one to fork. */
@@ -44,6 +53,8 @@ export interface ServiceHost {
   netns: string;
   dir: string;
   root: MachineRoot;
+  /** Where packaged unit files are read (default systemd's; tests give their own). */
+  unitDirs?: readonly string[];
   readFile(path: string): Promise<string>;
   log(service: string, level: 'INFO' | 'WARNING' | 'ERROR', message: string): void;
 }
@@ -113,7 +124,7 @@ export class NetnsServices implements MachineServices {
   /** The definition `start` runs; a ServiceError for a service nobody defined. */
   private async definition(state: ServiceState): Promise<ServiceDefinition & { argv?: string[] }> {
     if (state.defined) return { ...definitionFromSpec(state.defined), argv: state.defined.command };
-    const unit = await loadPackagedUnit(state.name);
+    const unit = await loadPackagedUnit(state.name, this.host.unitDirs);
     if (!unit) {
       throw new ServiceError(
         `unknown service ${state.name}: no installed package ships ${state.name}.service and the charm did not define it`,
@@ -219,51 +230,63 @@ export class NetnsServices implements MachineServices {
    */
   async supervise(): Promise<void> {
     for (const name of await this.states.names()) {
-      await this.serial(name, async () => {
-        const state = await this.states.read(name);
-        if (state.wanted !== 'running' || state.failed) return;
-        if (state.main && (await isAlive(state.main))) return;
-        const exit = (state.main && this.exits.get(state.main.pid)) ?? undefined;
-        const def = await this.definition(state);
-        const how = exit
-          ? exit.signal !== null
-            ? `was killed by ${exit.signal}`
-            : `exited with status ${exit.code}`
-          : 'is gone';
-        if (!restartWanted(def.restart, exit) && !(state.main === undefined && state.enabled)) {
-          this.host.log(
-            name,
-            exit && exit.code === 0 ? 'INFO' : 'ERROR',
-            `${name} ${how}; Restart=${def.restart}: not restarting`,
-          );
-          await this.states.write({
-            ...state,
-            main: undefined,
-            lastExit: exit,
-            wanted: exit?.code === 0 ? 'stopped' : 'running',
-            failed: exit?.code !== 0,
-          });
-          return;
-        }
-        const now = Date.now();
-        const restarts = state.restarts.filter((t) => now - t < START_LIMIT.intervalMs);
-        if (restarts.length >= START_LIMIT.burst) {
-          this.host.log(
-            name,
-            'ERROR',
-            `${name} ${how}; restarted ${restarts.length} times in 10 s: giving up (failed)`,
-          );
-          await this.states.write({ ...state, main: undefined, lastExit: exit, failed: true });
-          return;
-        }
-        this.host.log(name, 'WARNING', `${name} ${how}; restarting (Restart=${def.restart})`);
-        await new Promise((r) => setTimeout(r, def.restartSecMs));
-        try {
-          await this.launch({ ...state, lastExit: exit, restarts: [...restarts, now] });
-        } catch (e) {
-          this.host.log(name, 'ERROR', e instanceof Error ? e.message : String(e));
-        }
+      await this.serial(name, async () => this.superviseOne(await this.states.read(name)));
+    }
+  }
+
+  private async superviseOne(state: ServiceState): Promise<void> {
+    const name = state.name;
+    if (state.bootId !== undefined && state.bootId !== bootId()) {
+      // The host rebooted since this service last started: as systemd does at boot,
+      // enabled services start and the others stay stopped, whatever their last state.
+      if (!state.enabled) {
+        await this.states.write({ ...state, main: undefined, wanted: 'stopped', failed: false });
+        return;
+      }
+      this.host.log(name, 'INFO', `starting ${name}: it is enabled and the host has rebooted`);
+      await this.launch({ ...state, main: undefined, wanted: 'running', restarts: [], failed: false }).catch(
+        (e: unknown) => this.host.log(name, 'ERROR', e instanceof Error ? e.message : String(e)),
+      );
+      return;
+    }
+    if (state.wanted !== 'running' || state.failed) return;
+    if (state.main && (await isAlive(state.main))) return;
+    const exit = (state.main && this.exits.get(state.main.pid)) ?? undefined;
+    const def = await this.definition(state);
+    const how = exit
+      ? exit.signal !== null
+        ? `was killed by ${exit.signal}`
+        : `exited with status ${exit.code}`
+      : 'is gone';
+    if (!restartWanted(def.restart, exit)) {
+      const clean = exit?.code === 0;
+      this.host.log(name, clean ? 'INFO' : 'ERROR', `${name} ${how}; Restart=${def.restart}: not restarting`);
+      await this.states.write({
+        ...state,
+        main: undefined,
+        lastExit: exit,
+        wanted: clean ? 'stopped' : 'running',
+        failed: !clean,
       });
+      return;
+    }
+    const now = Date.now();
+    const restarts = state.restarts.filter((t) => now - t < START_LIMIT.intervalMs);
+    if (restarts.length >= START_LIMIT.burst) {
+      this.host.log(
+        name,
+        'ERROR',
+        `${name} ${how}; restarted ${restarts.length} times in 10 s: giving up (failed)`,
+      );
+      await this.states.write({ ...state, main: undefined, lastExit: exit, failed: true });
+      return;
+    }
+    this.host.log(name, 'WARNING', `${name} ${how}; restarting (Restart=${def.restart})`);
+    await new Promise((r) => setTimeout(r, def.restartSecMs));
+    try {
+      await this.launch({ ...state, lastExit: exit, restarts: [...restarts, now] });
+    } catch (e) {
+      this.host.log(name, 'ERROR', e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -396,7 +419,13 @@ export class NetnsServices implements MachineServices {
         );
       }
       if (def.type === 'oneshot') {
-        await this.states.write({ ...state, main: undefined, lastExit: exit, wanted: 'stopped' });
+        await this.states.write({
+          ...state,
+          main: undefined,
+          lastExit: exit,
+          wanted: 'stopped',
+          bootId: bootId(),
+        });
         return;
       }
       main = await this.pidFromFile(def);
@@ -415,7 +444,7 @@ export class NetnsServices implements MachineServices {
       }
       if (def.type === 'notify') await this.waitListening(name, main, ended);
     }
-    await this.states.write({ ...state, main, failed: false, wanted: 'running' });
+    await this.states.write({ ...state, main, failed: false, wanted: 'running', bootId: bootId() });
     this.host.log(name, 'INFO', `started ${name} (pid ${main.pid})`);
   }
 

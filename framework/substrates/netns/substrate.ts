@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { addressOf } from '../address.js';
 import { serialize } from '../serialize.js';
 import type { Substrate } from '../substrate.js';
 import { MachineRoot } from './machine-root.js';
+import { HostMountpoints } from './mountpoints.js';
 import { NetnsMachine } from './machine.js';
 import { ModelNetwork } from './network.js';
 import { pidsInNetns, terminate, identify } from './processes.js';
@@ -33,6 +34,8 @@ export interface NetnsSubstrateOptions {
   log: LogSink;
   /** How often services are checked and their output copied (default 1 s). */
   superviseMs?: number;
+  /** Where packaged services' unit files are read (default systemd's directories). */
+  unitDirs?: readonly string[];
 }
 
 const MachineRecordSchema = z
@@ -52,6 +55,7 @@ export class NetnsSubstrate implements Substrate {
   readonly name = 'netns';
   readonly machinesDir: string;
   readonly network: ModelNetwork;
+  private readonly mountpoints: HostMountpoints;
   private readonly stateDir: string;
   private readonly open = new Map<string, NetnsMachine>();
   private readonly offsets = new Map<string, number>();
@@ -63,6 +67,7 @@ export class NetnsSubstrate implements Substrate {
     this.machinesDir = join(options.modelDir, 'machines');
     this.stateDir = join(options.modelDir, 'netns');
     this.network = new ModelNetwork(options.tag);
+    this.mountpoints = new HostMountpoints(options.tag, this.stateDir);
   }
 
   /** Throws the one-line reason when this host cannot run the substrate. */
@@ -169,7 +174,7 @@ export class NetnsSubstrate implements Substrate {
       }
     }
     await this.network.deleteAll();
-    for (const target of (await this.mountpoints()).reverse()) await rmdir(target).catch(() => undefined);
+    await this.mountpoints.release();
     await rm(this.stateDir, { recursive: true, force: true });
   }
 
@@ -191,7 +196,8 @@ export class NetnsSubstrate implements Substrate {
       hostname: record.hostname,
       address: record.address,
       netns: this.network.nsPath(this.network.machineNs(record.id)),
-      root: new MachineRoot(dir, (target) => this.ensureMountpoint(target)),
+      root: new MachineRoot(dir, (target) => this.mountpoints.ensure(target)),
+      unitDirs: this.options.unitDirs,
       log: (service, level, message) => this.options.log(`machine-${record.id}`, level, service, message),
     });
     this.open.set(record.id, machine);
@@ -212,20 +218,6 @@ export class NetnsSubstrate implements Substrate {
     return parsed.data;
   }
 
-  /** Host directories made as mount points, oldest first (removed at destroy when empty). */
-  private async mountpoints(): Promise<string[]> {
-    const text = await readFile(join(this.stateDir, 'mountpoints'), 'utf8').catch(() => '');
-    return text.split('\n').filter((l) => l.startsWith('/'));
-  }
-
-  private async ensureMountpoint(target: string): Promise<void> {
-    if (existsSync(target)) return;
-    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    // Recorded before it is made: a crash in between leaves a name to clean, never an unknown directory.
-    await writeFile(join(this.stateDir, 'mountpoints'), `${target}\n`, { flag: 'a', mode: 0o600 });
-    await mkdir(target, { recursive: true, mode: 0o755 });
-  }
-
   /** One pass: restart what died, copy new service output into the model's log. */
   private async superviseOnce(): Promise<void> {
     if (this.supervising || this.closed) return;
@@ -233,9 +225,11 @@ export class NetnsSubstrate implements Substrate {
     try {
       const names = await readdir(this.machinesDir).catch(() => [] as string[]);
       for (const id of names.filter((n) => MACHINE_ID.test(n))) {
-        const record = await this.readRecord(id).catch(() => null);
-        if (!record || this.closed) continue;
-        const machine = this.openMachine(record);
+        if (this.closed) break;
+        // machine() makes the namespace again if the host rebooted since; under the machine's
+        // lock, so a machine being destroyed is not made again.
+        const machine = await serialize(this.dirOf(id), () => this.machine(id)).catch(() => null);
+        if (!machine) continue;
         await machine.services.supervise().catch((e: unknown) => {
           this.options.log(
             `machine-${id}`,

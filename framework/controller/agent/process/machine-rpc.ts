@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Machine } from '../../../ops/machine.js';
 import { ExecError, FileNotFoundError } from '../../../ops/machine.js';
+import { ServiceSpecSchema } from '../../../substrates/service-spec.js';
 
 const path = z.string();
 const writeOptions = z
@@ -14,18 +15,7 @@ const writeOptions = z
   .strict();
 const names = z.array(z.string());
 const content = z.union([z.object({ text: z.string() }).strict(), z.object({ base64: z.string() }).strict()]);
-const serviceSpec = z
-  .object({
-    name: z.string(),
-    description: z.string().optional(),
-    command: z.array(z.string()),
-    user: z.string().optional(),
-    group: z.string().optional(),
-    environment: z.record(z.string(), z.string()).optional(),
-    workingDirectory: z.string().optional(),
-    restart: z.enum(['always', 'on-failure', 'no']).optional(),
-  })
-  .strict();
+const serviceSpec = ServiceSpecSchema;
 const execOptions = z
   .object({
     cwd: z.string().optional(),
