@@ -21,7 +21,8 @@ async function run(argv: readonly string[]): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is a directory (false when absent). */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

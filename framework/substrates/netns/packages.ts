@@ -8,20 +8,11 @@ import { HostPackages } from '../../ops/machine/host.js';
 import { PackageError } from '../../ops/machine.js';
 import type { MachinePackages } from '../../ops/machine.js';
 import { runProcess } from '../../ops/machine/process.js';
-import type { MachineRoot } from './machine-root.js';
+import { isDirectory, type MachineRoot } from './machine-root.js';
 import { MAINTAINER_SCRIPT_TREES, packageTrees } from './trees.js';
-import { statSync } from 'node:fs';
 
 const run = (argv: readonly string[], env?: Record<string, string>) =>
   runProcess(argv, { env: { ...process.env, ...env }, timeoutMs: 900_000 });
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export class NetnsPackages implements MachinePackages {
   private readonly host = new HostPackages(run, 'apt-get', 'dpkg-query');
