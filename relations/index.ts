@@ -12,6 +12,7 @@ export * from './codec.js';
 export * from './common.js';
 export * from './events.js';
 export * from './interface.js';
+export * from './munge-key.js';
 export * as slurmd from './slurmd.js';
 export * as slurmdbd from './slurmdbd.js';
 export * as mysqlClient from './mysql-client.js';

@@ -25,16 +25,14 @@ import {
 } from '../framework/ops/index.js';
 import {
   HostPortSchema,
-  MUNGE_KEY_LABEL,
-  MungeKeyContentSchema,
   SecretIdSchema,
   SlurmKeySchema,
   SlurmNameSchema,
   SlurmValueSchema,
-  type MungeKeyContent,
 } from './common.js';
 import { InterfaceEvent, dataEvent } from './events.js';
-import { RelationInterface, grantedId } from './interface.js';
+import { RelationInterface } from './interface.js';
+import { MungeKeyRecipient, grantingMungeKey } from './munge-key.js';
 
 export const INTERFACE = 'slurmd';
 export const VERSION = 1;
@@ -183,39 +181,24 @@ export class SlurmdRequirer extends RelationInterface {
     mungeKey: Secret,
     relation?: Relation,
   ): boolean {
-    return this.publishApp(
-      ControllerAppSchema,
-      (r) => ({ ...data, 'munge-key-secret-id': grantedId(mungeKey, r) }),
-      relation,
-    );
+    return this.publishApp(ControllerAppSchema, grantingMungeKey(data, mungeKey), relation);
   }
 }
 
-/** slurmd's side: `new SlurmdProvider(this, 'slurmctld')`; observe `.on.controllerReady`. */
-export class SlurmdProvider extends RelationInterface {
+/**
+ * slurmd's side: `new SlurmdProvider(this, 'slurmctld')`; observe `.on.controllerReady`,
+ * read `controller()` and `mungeKey()` (from MungeKeyRecipient).
+ */
+export class SlurmdProvider extends MungeKeyRecipient<typeof ControllerAppSchema> {
   readonly on = new SlurmdProviderEvents(this);
 
   constructor(charm: CharmBase, endpoint = 'slurmctld') {
-    super(charm, endpoint, { name: INTERFACE, version: VERSION });
+    super(charm, endpoint, { name: INTERFACE, version: VERSION }, ControllerAppSchema);
     this.watchRemoteApp({
       schema: ControllerAppSchema,
       ready: this.on.controllerReady,
       gone: this.on.controllerGone,
     });
-  }
-
-  /** slurmctld's data from the first relation that has valid data. */
-  controller(): { relation: Relation; controller: ControllerAppData } | undefined {
-    const found = this.firstRemoteApp(ControllerAppSchema);
-    return found && { relation: found.relation, controller: found.data };
-  }
-
-  /** The munge key slurmctld granted, read under `label` so secret-changed names it. */
-  mungeKey(label: string = MUNGE_KEY_LABEL): MungeKeyContent | undefined {
-    const found = this.controller();
-    if (!found) return undefined;
-    const id = found.controller['munge-key-secret-id'];
-    return this.readSecret(found.relation, 'munge-key-secret-id', id, MungeKeyContentSchema, label);
   }
 
   /**

@@ -10,16 +10,10 @@
  */
 import { z } from 'zod';
 import { ObjectEvents, type CharmBase, type Relation, type Secret } from '../framework/ops/index.js';
-import {
-  HostSchema,
-  MUNGE_KEY_LABEL,
-  MungeKeyContentSchema,
-  PortSchema,
-  SecretIdSchema,
-  type MungeKeyContent,
-} from './common.js';
+import { HostSchema, PortSchema, SecretIdSchema } from './common.js';
 import { InterfaceEvent, dataEvent } from './events.js';
-import { RelationInterface, grantedId } from './interface.js';
+import { RelationInterface } from './interface.js';
+import { MungeKeyRecipient, grantingMungeKey } from './munge-key.js';
 
 export const INTERFACE = 'slurmdbd';
 export const VERSION = 1;
@@ -87,39 +81,24 @@ export class SlurmdbdRequirer extends RelationInterface {
 
   /** Leader only (false elsewhere): grant `mungeKey` to each relation and publish its id. */
   publishController(mungeKey: Secret, relation?: Relation): boolean {
-    return this.publishApp(
-      SlurmdbdControllerAppSchema,
-      (r) => ({ 'munge-key-secret-id': grantedId(mungeKey, r) }),
-      relation,
-    );
+    return this.publishApp(SlurmdbdControllerAppSchema, grantingMungeKey({}, mungeKey), relation);
   }
 }
 
-/** slurmdbd's side: `new SlurmdbdProvider(this, 'slurmctld')`; observe `.on.controllerReady`. */
-export class SlurmdbdProvider extends RelationInterface {
+/**
+ * slurmdbd's side: `new SlurmdbdProvider(this, 'slurmctld')`; observe `.on.controllerReady`,
+ * read `controller()` and `mungeKey()` (from MungeKeyRecipient).
+ */
+export class SlurmdbdProvider extends MungeKeyRecipient<typeof SlurmdbdControllerAppSchema> {
   readonly on = new SlurmdbdProviderEvents(this);
 
   constructor(charm: CharmBase, endpoint = 'slurmctld') {
-    super(charm, endpoint, { name: INTERFACE, version: VERSION });
+    super(charm, endpoint, { name: INTERFACE, version: VERSION }, SlurmdbdControllerAppSchema);
     this.watchRemoteApp({
       schema: SlurmdbdControllerAppSchema,
       ready: this.on.controllerReady,
       gone: this.on.controllerGone,
     });
-  }
-
-  /** slurmctld's data from the first relation with valid data. */
-  controller(): { relation: Relation; controller: SlurmdbdControllerAppData } | undefined {
-    const found = this.firstRemoteApp(SlurmdbdControllerAppSchema);
-    return found && { relation: found.relation, controller: found.data };
-  }
-
-  /** The munge key slurmctld granted, read under `label` so secret-changed names it. */
-  mungeKey(label: string = MUNGE_KEY_LABEL): MungeKeyContent | undefined {
-    const found = this.controller();
-    if (!found) return undefined;
-    const id = found.controller['munge-key-secret-id'];
-    return this.readSecret(found.relation, 'munge-key-secret-id', id, MungeKeyContentSchema, label);
   }
 
   /** Leader only (false elsewhere): publish where slurmctld reaches slurmdbd. */

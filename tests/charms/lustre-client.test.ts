@@ -3,60 +3,24 @@
  * idempotence from /proc/mounts, unmount when the relation is broken or the mount moves,
  * the kernel check, bad endpoint data (reported by the interface) and the `mounted` flag.
  */
-import { readFileSync } from 'node:fs';
 import { ActiveStatus, BlockedStatus, WaitingStatus } from '../../framework/ops/index.js';
 import {
-  Context,
   DEFAULT_JUJU_DATABAG,
   RecordingMachine,
   Relation,
   State,
   StoredState,
   SubordinateRelation,
+  type Context,
   type ExecHandler,
   type State as StateType,
 } from '../../framework/testing/index.js';
-import { LustreClientCharm } from '../../charms/lustre-client/src/charm.js';
 import { formatLustreEndpoint, LustreClientUnitSchema } from '../../relations/lustre.js';
-
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/lustre/${name}`, import.meta.url), 'utf8');
+import { FRESH_LNET, clientContext as context, clientMachine, execs, fixture } from './lustre-fixtures.js';
 
 const MGS = '10.0.0.11@tcp';
 const MGS2 = '10.0.0.12@tcp';
 const RELEASE = '6.1.0-18-amd64';
-
-/** LNet on a fresh node: `net show` lists only lo until `net add` ran (a test's own handlers come first and win). */
-function lnetHandlers(): ExecHandler[] {
-  let added = false;
-  return [
-    { argv: ['modprobe', 'lnet'] },
-    { argv: ['lnetctl', 'lnet', 'configure'] },
-    {
-      argv: ['lnetctl', 'net', 'add'],
-      result: () => {
-        added = true;
-        return {};
-      },
-    },
-    {
-      argv: ['lnetctl', 'net', 'show'],
-      result: () => ({ stdout: fixture(added ? 'lnetctl-net-show-tcp.yaml' : 'lnetctl-net-show-lo.yaml') }),
-    },
-    { argv: ['mkdir'] },
-    { argv: ['mount'] },
-    { argv: ['umount'] },
-  ];
-}
-
-const context = (exec: ExecHandler[] = []) =>
-  new Context(LustreClientCharm, { meta: 'charms/lustre-client', exec: [...exec, ...lnetHandlers()] });
-
-/** A machine whose kernel has the Lustre client module loaded. */
-const clientMachine = (files: Record<string, string> = {}) =>
-  new RecordingMachine({
-    files: { '/proc/filesystems': fixture('proc-filesystems-lustre-client.txt'), ...files },
-  });
 
 const principal = () =>
   SubordinateRelation({ endpoint: 'juju-info', remoteAppName: 'compute', remoteUnitId: 2 });
@@ -67,7 +31,6 @@ const toServer = (mgsNids: string[], fsName = 'lustre') =>
     remoteAppData: { endpoint: JSON.stringify(formatLustreEndpoint({ mgsNids, fsName })) },
   });
 
-const execs = (ctx: Context): string[][] => ctx.machine?.ops('exec').map((op) => op.argv) ?? [];
 const mountExecs = (ctx: Context): string[][] =>
   execs(ctx).filter((argv) => ['mkdir', 'mount', 'umount'].includes(argv[0] ?? ''));
 
@@ -76,14 +39,6 @@ const published = (out: StateType, id: number): Record<string, string> =>
   Object.fromEntries(
     Object.entries(out.getRelation(id).localUnitData).filter(([k]) => !(k in DEFAULT_JUJU_DATABAG)),
   );
-
-const FRESH_LNET = [
-  ['modprobe', 'lnet'],
-  ['lnetctl', 'lnet', 'configure'],
-  ['lnetctl', 'net', 'show'],
-  ['lnetctl', 'net', 'add', '--net', 'tcp0', '--if', 'eth0'],
-  ['lnetctl', 'net', 'show'],
-];
 
 const stored = (fsName: string, mountpoint: string) =>
   StoredState({ ownerPath: 'LustreClientCharm', name: 'stored', content: { fsName, mountpoint } });

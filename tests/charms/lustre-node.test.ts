@@ -2,7 +2,6 @@
  * Lustre node logic: client mount and unmount (exact commands, idempotence from /proc/mounts),
  * LNet configuration from lnetctl output, and kernel support detection with its reason text.
  */
-import { readFileSync } from 'node:fs';
 import { RecordingMachine } from '../../framework/testing/index.js';
 import type { ExecHandler } from '../../framework/testing/index.js';
 import {
@@ -14,9 +13,7 @@ import {
 import { lustreSupport, modulesDepHas, parseProcFilesystems } from '../../charms/lib/lustre/kernel.js';
 import { ensureLnet, lnetArgvs, localNids, parseLnetNetShow } from '../../charms/lib/lustre/lnet.js';
 import { ensureClientMount, unmountLustre } from '../../charms/lib/lustre/steps.js';
-
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/lustre/${name}`, import.meta.url), 'utf8');
+import { fixture, lnetHandlers, ok } from './lustre-fixtures.js';
 
 const MGS = '10.0.0.11@tcp';
 const MGS2 = '10.0.0.12@tcp';
@@ -28,7 +25,7 @@ describe('client mount', () => {
   const client = (mounts: string): RecordingMachine =>
     new RecordingMachine({
       files: { '/proc/mounts': mounts },
-      exec: [{ argv: ['mkdir'] }, { argv: ['mount'] }, { argv: ['umount'] }],
+      exec: ok('mkdir', 'mount', 'umount'),
     });
 
   it('mounts with one MGS NID', async () => {
@@ -110,26 +107,7 @@ describe('LNet', () => {
   });
 
   it('configures LNet on a fresh node with exactly these commands', async () => {
-    let added = false;
-    const m = new RecordingMachine({
-      exec: [
-        { argv: ['modprobe', 'lnet'] },
-        { argv: ['lnetctl', 'lnet', 'configure'] },
-        {
-          argv: ['lnetctl', 'net', 'add'],
-          result: () => {
-            added = true;
-            return {};
-          },
-        },
-        {
-          argv: ['lnetctl', 'net', 'show'],
-          result: () => ({
-            stdout: fixture(added ? 'lnetctl-net-show-tcp.yaml' : 'lnetctl-net-show-lo.yaml'),
-          }),
-        },
-      ],
-    });
+    const m = new RecordingMachine({ exec: lnetHandlers() });
     expect(await ensureLnet(m, { net: 'tcp0', iface: 'eth0' })).toEqual({
       nids: ['10.0.0.11@tcp'],
       added: true,

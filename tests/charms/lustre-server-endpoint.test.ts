@@ -2,60 +2,13 @@
  * The lustre-server charm's config and endpoint: config refusals naming the option (nothing
  * run), and the `lustre://` endpoint only the MGS leader publishes, in the reference format.
  */
-import { readFileSync } from 'node:fs';
 import { BlockedStatus } from '../../framework/ops/index.js';
-import {
-  Context,
-  RecordingMachine,
-  Relation,
-  State,
-  type ExecHandler,
-} from '../../framework/testing/index.js';
-import { LustreServerCharm } from '../../charms/lustre-server/src/charm.js';
+import { Relation, State, type ExecHandler } from '../../framework/testing/index.js';
 import { parseServerConfig } from '../../charms/lustre-server/src/config.js';
 import { LustreServerAppSchema, parseLustreEndpoint } from '../../relations/lustre.js';
-
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/lustre/${name}`, import.meta.url), 'utf8');
+import { execs, fixture, formatted, ok, serverContext as context, serverMachine } from './lustre-fixtures.js';
 
 const NID = '10.0.0.11@tcp';
-
-/** LNet on a fresh node: `net show` lists only lo until `net add` ran (a test's own handlers come first and win). */
-function lnetHandlers(): ExecHandler[] {
-  let added = false;
-  return [
-    { argv: ['modprobe', 'lnet'] },
-    { argv: ['lnetctl', 'lnet', 'configure'] },
-    {
-      argv: ['lnetctl', 'net', 'add'],
-      result: () => {
-        added = true;
-        return {};
-      },
-    },
-    {
-      argv: ['lnetctl', 'net', 'show'],
-      result: () => ({ stdout: fixture(added ? 'lnetctl-net-show-tcp.yaml' : 'lnetctl-net-show-lo.yaml') }),
-    },
-  ];
-}
-
-const formatted = (name: string): ExecHandler => ({
-  argv: ['tunefs.lustre', '--dryrun'],
-  result: { stdout: fixture(name) },
-});
-const ok = (...programs: string[]): ExecHandler[] => programs.map((p) => ({ argv: [p] }));
-
-const context = (exec: ExecHandler[]) =>
-  new Context(LustreServerCharm, { meta: 'charms/lustre-server', exec: [...exec, ...lnetHandlers()] });
-
-/** A machine whose kernel has Lustre's server modules loaded. */
-const serverMachine = (files: Record<string, string> = {}) =>
-  new RecordingMachine({
-    files: { '/proc/filesystems': fixture('proc-filesystems-lustre-server.txt'), ...files },
-  });
-
-const execs = (ctx: Context): string[][] => ctx.machine?.ops('exec').map((op) => op.argv) ?? [];
 
 const clients = () =>
   Relation({ endpoint: 'lustre', remoteAppName: 'lustre-client', remoteUnitsData: { 0: {} } });

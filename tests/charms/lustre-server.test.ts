@@ -3,36 +3,20 @@
  * RecordingMachine exec handlers (LNet, tunefs.lustre dry run, mkfs.lustre, mkdir, mount),
  * idempotence, and what it does where the kernel or a command fails.
  */
-import { readFileSync } from 'node:fs';
 import { ActiveStatus, BlockedStatus, WaitingStatus } from '../../framework/ops/index.js';
-import { Context, RecordingMachine, State, type ExecHandler } from '../../framework/testing/index.js';
-import { LustreServerCharm } from '../../charms/lustre-server/src/charm.js';
-
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/lustre/${name}`, import.meta.url), 'utf8');
+import { RecordingMachine, State, type ExecHandler } from '../../framework/testing/index.js';
+import {
+  FRESH_LNET,
+  execs,
+  fixture,
+  formatted,
+  ok,
+  serverContext as context,
+  serverMachine,
+} from './lustre-fixtures.js';
 
 const NID = '10.0.0.11@tcp';
 const RELEASE = '6.1.0-18-amd64';
-
-/** LNet on a fresh node: `net show` lists only lo until `net add` ran (a test's own handlers come first and win). */
-function lnetHandlers(): ExecHandler[] {
-  let added = false;
-  return [
-    { argv: ['modprobe', 'lnet'] },
-    { argv: ['lnetctl', 'lnet', 'configure'] },
-    {
-      argv: ['lnetctl', 'net', 'add'],
-      result: () => {
-        added = true;
-        return {};
-      },
-    },
-    {
-      argv: ['lnetctl', 'net', 'show'],
-      result: () => ({ stdout: fixture(added ? 'lnetctl-net-show-tcp.yaml' : 'lnetctl-net-show-lo.yaml') }),
-    },
-  ];
-}
 
 const unformatted: ExecHandler = {
   argv: ['tunefs.lustre', '--dryrun'],
@@ -42,30 +26,6 @@ const unformatted: ExecHandler = {
     stderr: fixture('tunefs-dryrun-unformatted.stderr'),
   },
 };
-const formatted = (name: string): ExecHandler => ({
-  argv: ['tunefs.lustre', '--dryrun'],
-  result: { stdout: fixture(name) },
-});
-const ok = (...programs: string[]): ExecHandler[] => programs.map((p) => ({ argv: [p] }));
-
-const context = (exec: ExecHandler[]) =>
-  new Context(LustreServerCharm, { meta: 'charms/lustre-server', exec: [...exec, ...lnetHandlers()] });
-
-/** A machine whose kernel has Lustre's server modules loaded. */
-const serverMachine = (files: Record<string, string> = {}) =>
-  new RecordingMachine({
-    files: { '/proc/filesystems': fixture('proc-filesystems-lustre-server.txt'), ...files },
-  });
-
-const execs = (ctx: Context): string[][] => ctx.machine?.ops('exec').map((op) => op.argv) ?? [];
-
-const FRESH_LNET = [
-  ['modprobe', 'lnet'],
-  ['lnetctl', 'lnet', 'configure'],
-  ['lnetctl', 'net', 'show'],
-  ['lnetctl', 'net', 'add', '--net', 'tcp0', '--if', 'eth0'],
-  ['lnetctl', 'net', 'show'],
-];
 
 describe('formatting and mounting a new target', () => {
   it.each([

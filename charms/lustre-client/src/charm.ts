@@ -7,100 +7,42 @@
 import {
   ActiveStatus,
   BlockedStatus,
-  CharmBase,
   ExecError,
   StatusBase,
   WaitingStatus,
   isEntryPoint,
   main,
-  type CollectStatusEvent,
   type Framework,
 } from '../../../framework/ops/index.js';
 import { LustreRequirer, type LustreEndpoint } from '../../../relations/lustre.js';
 import {
+  LustreCharm,
   LustreConfigError,
-  LustreConflictError,
-  NidError,
   clientMountSource,
   ensureClientMount,
   ensureLnet,
   lustreSupport,
   unmountLustre,
+  workloadStep,
 } from '../../lib/lustre/index.js';
 import { ConfigProblem, parseClientConfig, type ClientConfig } from './config.js';
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.trim() ?? '';
-}
-
-/**
- * A workload step's failure as a status message, or undefined for a bug (which fails the
- * hook). The Lustre library's plain Errors report what the machine answered.
- */
-export function workloadProblem(error: unknown): string | undefined {
-  if (error instanceof ExecError) {
-    const why = lastLine(error.result.stderr || error.result.stdout);
-    return `${error.argv.join(' ')} exited ${error.result.exitCode}${why ? `: ${why}` : ''}`;
-  }
-  if (
-    error instanceof LustreConflictError ||
-    error instanceof LustreConfigError ||
-    error instanceof NidError ||
-    (error instanceof Error && error.constructor === Error)
-  ) {
-    return lastLine(error.message);
-  }
-  return undefined;
-}
-
-/** Run a workload step; its failure becomes the status `status(message, error)` makes. */
-async function step<T>(
-  run: () => Promise<T>,
-  status: (why: string, error: unknown) => StatusBase,
-): Promise<T | StatusBase> {
-  try {
-    return await run();
-  } catch (error) {
-    const why = workloadProblem(error);
-    if (why === undefined) throw error;
-    return status(why, error);
-  }
-}
-
-export class LustreClientCharm extends CharmBase {
+export class LustreClientCharm extends LustreCharm {
   readonly lustre = new LustreRequirer(this, 'lustre');
   /** What this unit mounted ('' when nothing), so it can unmount it when the relation or config moves on. */
   readonly stored = this.storedState('stored', { fsName: '', mountpoint: '' });
-  /** What the last reconcile of this dispatch concluded; collect-status reports it. */
-  private status: StatusBase | undefined;
 
   constructor(framework: Framework) {
     super(framework);
-    for (const event of [
-      this.on.install,
-      this.on.start,
-      this.on.configChanged,
-      this.on.updateStatus,
-      this.on.upgradeCharm,
+    this.reconcileOn(
       this.on.relationCreated('lustre'),
-    ]) {
-      this.observe(event, this.reconcile);
-    }
-    // The interface emits these only for valid, new endpoint data, and when the relation is broken.
-    this.observe(this.lustre.on.endpointReady, this.reconcile);
-    this.observe(this.lustre.on.endpointGone, this.reconcile);
-    this.observe(this.on.collectUnitStatus, this.onCollectUnitStatus);
+      // The interface emits these only for valid, new endpoint data, and when the relation is broken.
+      this.lustre.on.endpointReady,
+      this.lustre.on.endpointGone,
+    );
   }
 
-  async reconcile(): Promise<void> {
-    this.status = await this.converge();
-  }
-
-  onCollectUnitStatus(event: CollectStatusEvent): void {
-    if (this.status) event.addStatus(this.status);
-  }
-
-  private async converge(): Promise<StatusBase> {
+  protected async converge(): Promise<StatusBase> {
     // On relation-broken the relation being broken is already left out.
     const relation = this.lustre.relations[0];
     if (!relation) {
@@ -155,7 +97,7 @@ export class LustreClientCharm extends CharmBase {
         return blocked;
       }
     }
-    const lnet = await step(
+    const lnet = await workloadStep(
       () => ensureLnet(this.machine, config.lnet),
       (why) => new BlockedStatus(`LNet: ${why}`),
     );
@@ -163,7 +105,7 @@ export class LustreClientCharm extends CharmBase {
       this.publishMounted(config);
       return lnet;
     }
-    const mounted = await step(
+    const mounted = await workloadStep(
       () => ensureClientMount(this.machine, spec),
       (why, error) =>
         error instanceof ExecError
@@ -192,7 +134,7 @@ export class LustreClientCharm extends CharmBase {
   private async unmountStored(): Promise<StatusBase | undefined> {
     const { fsName, mountpoint } = this.stored;
     if (!mountpoint) return undefined;
-    const done = await step(
+    const done = await workloadStep(
       () => unmountLustre(this.machine, mountpoint),
       (why) => new BlockedStatus(`cannot unmount ${fsName} from ${mountpoint}: ${why}`),
     );
